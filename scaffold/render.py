@@ -1,0 +1,80 @@
+"""Render the bundled template with cookiecutter, all or nothing.
+
+The project is rendered into a staging directory next to its destination and moved into place only when
+cookiecutter and both hooks succeeded, so a rejected answer or a failing hook leaves nothing behind, not even
+the parent directories cookiecutter creates for a slug with a path separator in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from .errors import AnswersRejected, ProjectExists, ScaffoldError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def template_dir() -> Path:
+    """The template shipped in the wheel, or `template/` of a source checkout (editable installs)."""
+    for candidate in (PACKAGE_DIR / "_template", PACKAGE_DIR.parent / "template"):
+        if (candidate / "cookiecutter.json").is_file():
+            return candidate
+    raise ScaffoldError("the bundled template is missing", hint="reinstall scaffold")
+
+
+def parse_extra_context(pairs: tuple[str, ...]) -> dict[str, str]:
+    """Turn `KEY=VALUE` arguments into cookiecutter's extra context, as cookiecutter's own CLI does."""
+    context = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise ScaffoldError(f"expected KEY=VALUE, got {pair!r}")
+        context[key] = value
+    return context
+
+
+def render(
+    output_dir: Path, extra_context: Mapping[str, str] | None = None, *, no_input: bool = True
+) -> Path:
+    """Render a project into `output_dir` and return its path."""
+    from cookiecutter.exceptions import (
+        CookiecutterException,
+        FailedHookException,
+        OutputDirExistsException,
+    )
+    from cookiecutter.main import cookiecutter
+
+    logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)  # it logs tracebacks for hook failures
+    output_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".scaffold-", dir=output_dir))
+    try:
+        try:
+            rendered = Path(
+                cookiecutter(
+                    str(template_dir()),
+                    no_input=no_input,
+                    extra_context=dict(extra_context or {}),
+                    output_dir=str(staging),
+                )
+            )
+        except FailedHookException as error:
+            raise AnswersRejected(
+                "a template hook stopped the render (its message is above); nothing was written"
+            ) from error
+        except OutputDirExistsException as error:  # the staging directory is new and empty
+            raise AnswersRejected(
+                "project_slug must name a new directory ('', '.' and '..' do not); nothing was written"
+            ) from error
+        except CookiecutterException as error:
+            raise ScaffoldError(f"could not render the template: {error}") from error
+        destination = output_dir / rendered.name
+        if destination.exists():
+            raise ProjectExists(f"{destination} already exists", hint="choose another name or -o directory")
+        rendered.rename(destination)
+        return destination.resolve()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,141 @@
+"""Turn the rendered files into a working project: git, sample data tracked by DVC, a lock file.
+
+Runs under plain `cookiecutter` as well as `scaffold new`, from the new project's directory, so it uses the
+standard library only and treats git, DVC and uv as optional: a missing tool is skipped with a note saying
+what to run instead. DVC is used through its Python API when the interpreter running cookiecutter has it
+(one import instead of three processes), else through its command line.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = {{ cookiecutter.package_name | tojson }}
+SLUG = {{ cookiecutter.project_slug | tojson }}
+LICENSE = {{ cookiecutter.license | tojson }}
+DVC_REMOTE = {{ cookiecutter.dvc_remote | tojson }}
+DVC_REMOTE_URL = {{ cookiecutter.dvc_remote_url | tojson }}
+SAMPLE_DATA = Path("data/raw/churn.csv")
+
+# Files that exist only for some answers: (variable, value that keeps them, paths).
+OPTIONAL_FILES = [("license", LICENSE != "Proprietary", [Path("LICENSE")])]
+
+
+def remove_unchosen_files() -> None:
+    for _variable, keep, paths in OPTIONAL_FILES:
+        if not keep:
+            for path in paths:
+                path.unlink()
+
+
+def run(*command: str) -> None:
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def init_git(notes: list[str]) -> bool:
+    if shutil.which("git") is None:
+        notes.append("git is not installed: run `git init` once it is.")
+        return False
+    run("git", "init", "--quiet", "--initial-branch=main")
+    return True
+
+
+def write_sample_data() -> None:
+    """Generate the sample with the project's own generator (it is standard library only)."""
+    sys.path.insert(0, str(Path("src").resolve()))
+    try:
+        from importlib import import_module
+
+        import_module(f"{PACKAGE}.sample_data").write_csv(SAMPLE_DATA)
+    finally:
+        sys.path.pop(0)
+
+
+def remote_url() -> str:
+    if DVC_REMOTE_URL:
+        return DVC_REMOTE_URL
+    if DVC_REMOTE == "local":
+        data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return str(Path(data_home) / "dvc-storage" / SLUG)
+    scheme = {"s3": "s3", "gcs": "gs", "azure": "azure"}[DVC_REMOTE]
+    return f"{scheme}://{SLUG}-dvc-storage"
+
+
+def track_data_with_dvc(notes: list[str]) -> None:
+    """`dvc init`, the default remote, `dvc add` of the sample: with DVC's API if importable, else its CLI."""
+    try:
+        from dvc.repo import Repo
+    except ImportError:
+        dvc = shutil.which("dvc")
+        if dvc is None:
+            notes.append(
+                "DVC is not installed here: after `make setup`, run `uv run dvc init`, "
+                f"`uv run dvc remote add --default {DVC_REMOTE} {remote_url()}` "
+                f"and `uv run dvc add {SAMPLE_DATA}`."
+            )
+            return
+        run(dvc, "init", "--quiet")
+        run(dvc, "remote", "add", "--default", DVC_REMOTE, remote_url())
+        run(dvc, "add", "--quiet", str(SAMPLE_DATA))
+        return
+    import logging
+
+    logging.getLogger("dvc").setLevel(logging.WARNING)  # its "now run git add" advice is the hook's job
+    repo = Repo.init(".")
+    with repo.config.edit() as config:
+        config["remote"][DVC_REMOTE] = {"url": remote_url()}
+        config["core"]["remote"] = DVC_REMOTE
+    repo.add(str(SAMPLE_DATA))
+    repo.close()
+
+
+def lock_dependencies(notes: list[str]) -> None:
+    uv = shutil.which("uv")
+    if uv is None:
+        notes.append("uv is not installed: `python3 -m pip install uv`, then `make setup` writes uv.lock.")
+        return
+    try:  # the cache usually has everything; only go to the index when it does not
+        run(uv, "lock", "--quiet", "--offline")
+    except subprocess.CalledProcessError:
+        try:
+            run(uv, "lock", "--quiet")
+        except subprocess.CalledProcessError as error:
+            notes.append(f"`uv lock` failed ({error.stderr.strip()}): run `make setup` when online.")
+
+
+def stage_everything(has_git: bool) -> None:
+    if has_git:
+        run("git", "add", "--all")
+
+
+def print_next_steps(notes: list[str]) -> None:
+    lines = [*(f"note: {note}" for note in notes), "Next steps:", f"  cd {SLUG}"]
+    lines += ["  make setup    # uv sync", "  make repro    # dvc repro", "  make test     # pytest"]
+    if has_git_identity():
+        lines.append('  git commit -m "Start from the scaffold template"')
+    print("\n".join(lines))
+
+
+def has_git_identity() -> bool:
+    return shutil.which("git") is not None and subprocess.run(
+        ["git", "config", "user.email"], capture_output=True, check=False
+    ).returncode == 0
+
+
+def main() -> None:
+    notes: list[str] = []
+    remove_unchosen_files()
+    has_git = init_git(notes)
+    write_sample_data()
+    track_data_with_dvc(notes)
+    lock_dependencies(notes)
+    stage_everything(has_git)
+    print_next_steps(notes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Fixtures shared by the tests: an isolated home for git and DVC, and projects rendered once per session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from scaffold.render import render
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep git identity and DVC storage out of the user's home; keep uv's cache (it makes setup fast)."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text("[user]\n\tname = Scaffold Tests\n\temail = tests@example.com\n[init]\n\tdefaultBranch = main\n")
+    overrides = {
+        "GIT_CONFIG_GLOBAL": str(gitconfig),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "XDG_DATA_HOME": str(home / "share"),
+        "DVC_NO_ANALYTICS": "1",
+        "UV_PYTHON_DOWNLOADS": "never",  # no interpreter downloads: fail fast instead
+    }
+    saved = {key: os.environ.get(key) for key in [*overrides, "VIRTUAL_ENV"]}
+    os.environ.update(overrides)
+    os.environ.pop("VIRTUAL_ENV", None)  # rendered projects get their own .venv
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def render_into(directory: Path, context: Mapping[str, str] | None = None) -> Path:
+    """Render with the hooks, as `scaffold new --no-input` does."""
+    return render(directory, context)
+
+
+@pytest.fixture(scope="session")
+def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default render, shared: tests that change files copy it first."""
+    return render_into(tmp_path_factory.mktemp("default"))
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=project, check=True, capture_output=True, text=True
+    ).stdout

@@ -1,0 +1,127 @@
+"""Bad answers are refused before anything is written: one message naming the answer, exit 2, no directory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+
+from conftest import REPO_ROOT
+
+BAD_SLUGS = {
+    "": "must name a new directory",
+    ".": "must name a new directory",
+    "..": "must name a new directory",
+    "   ": "is empty",
+    "a/b": "path separator",
+    "/tmp/evil": "path separator",
+    "..\\up": "path separator",
+    "../escape": "path separator",
+    "a..b": "contains '..'",
+    "my project": "white space",
+    "tab\there": "white space",
+    "rm;-rf": "shell metacharacter ';'",
+    "a&&b": "shell metacharacter '&'",
+    "$(whoami)": "shell metacharacter",
+    "`id`": "shell metacharacter '`'",
+    "a|b": "shell metacharacter '|'",
+    "x>y": "shell metacharacter '>'",
+    "star*": "shell metacharacter '*'",
+    "-leading-dash": "must be lower-case letters",
+    ".hidden": "must be lower-case letters",
+    "trailing-": "must be lower-case letters",
+    "UpperCase": "must be lower-case letters",
+    "naïve": "must be lower-case letters",
+    "x" * 101: "longer than 100 characters",
+}
+
+BAD_PACKAGES = {
+    "": "is empty",
+    "1abc": "not a Python identifier",
+    "my-package": "not a Python identifier",
+    "has space": "not a Python identifier",
+    "class": "Python keyword",
+    "import": "Python keyword",
+    "match": "Python keyword",
+    "json": "standard library",
+    "test": "standard library",
+    "os": "standard library",
+    "typing": "standard library",
+    "mlflow": "depends on",
+    "dvc": "depends on",
+    "pandas": "depends on",
+    "sklearn": "depends on",
+    "tests": "depends on",
+    "CamelCase": "lower-case ASCII",
+    "café": "lower-case ASCII",
+}
+
+OTHER_BAD_ANSWERS = {
+    "project_name": ("", "is empty"),
+    "python_version": ("2.7", "from 3.11 on"),
+    "author_email": ("not-an-email", "not an e-mail"),
+    "mlflow_tracking_uri": ("mlflow.db", "must be a URI"),
+    "model_name": ("my model", "must start with a letter or digit"),
+}
+
+
+def scaffold_new(output_dir: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "--no-input", "-o", str(output_dir), *answers],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], name: str, reason: str, output: Path) -> None:
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[0].startswith(f"error: {name} "), result.stderr
+    assert reason in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(output.iterdir()) == [], "a refused render left files behind"
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(BAD_SLUGS) + len(BAD_PACKAGES) >= 20
+
+
+@pytest.mark.parametrize(("slug", "reason"), BAD_SLUGS.items(), ids=repr)
+def test_bad_slug_is_refused(tmp_path: Path, slug: str, reason: str) -> None:
+    result = scaffold_new(tmp_path, f"project_slug={slug}", "package_name=fine_name")
+    assert_refused(result, "project_slug", reason, tmp_path)
+
+
+@pytest.mark.parametrize(("package", "reason"), BAD_PACKAGES.items(), ids=repr)
+def test_bad_package_name_is_refused(tmp_path: Path, package: str, reason: str) -> None:
+    result = scaffold_new(tmp_path, f"package_name={package}")
+    assert_refused(result, "package_name", reason, tmp_path)
+
+
+@pytest.mark.parametrize(("name", "value_and_reason"), OTHER_BAD_ANSWERS.items())
+def test_other_bad_answers_are_refused(
+    tmp_path: Path, name: str, value_and_reason: tuple[str, str]
+) -> None:
+    value, reason = value_and_reason
+    result = scaffold_new(tmp_path, f"{name}={value}", "project_slug=fine-name")
+    assert_refused(result, name, reason, tmp_path)
+
+
+@pytest.mark.parametrize("slug", ["my project", "rm;-rf", "..\\up", "$(whoami)"])
+def test_plain_cookiecutter_also_refuses_and_cleans_up(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], slug: str
+) -> None:
+    with pytest.raises(FailedHookException):
+        cookiecutter(
+            str(REPO_ROOT / "template"),
+            no_input=True,
+            output_dir=str(tmp_path),
+            extra_context={"project_slug": slug, "package_name": "fine_name"},
+        )
+    assert "error: project_slug" in capfd.readouterr().err
+    assert list(tmp_path.iterdir()) == []

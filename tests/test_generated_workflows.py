@@ -1,0 +1,153 @@
+"""The generated CI workflow is valid, passes zizmor, pins every action and runs the pipeline."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "template"
+SHA_PIN = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
+VERSION_COMMENT = re.compile(r"^\s+#\s*v\d+(?:\.\d+){0,2}\s*$")
+
+
+def _workflow_files(project: Path) -> list[Path]:
+    files = sorted((project / ".github" / "workflows").glob("*.y*ml"))
+    assert files, f"no workflow in {project / '.github' / 'workflows'}"
+    return files
+
+
+def _load(path: Path) -> dict[Any, Any]:
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(workflow, dict), f"{path.name} is not a YAML mapping"
+    return workflow
+
+
+def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def _run_scripts(workflow: dict[Any, Any]) -> list[str]:
+    return [step["run"] for step in _steps(workflow) if "run" in step]
+
+
+def _tool(name: str) -> Path:
+    """A linter next to the running interpreter; missing means the dev group is not installed."""
+    path = Path(sys.executable).parent / name
+    assert path.exists(), f"{name} not found at {path}: install the dev dependency group (uv sync)"
+    return path
+
+
+def _ci(project: Path) -> dict[Any, Any]:
+    return _load(project / ".github" / "workflows" / "ci.yml")
+
+
+def test_zizmor_reports_nothing(default_project: Path) -> None:
+    files = _workflow_files(default_project)
+    result = subprocess.run(
+        [
+            _tool("zizmor"),
+            "--offline",
+            "--no-config",
+            "--no-ignores",
+            "--persona=auditor",
+            "--min-severity=informational",
+            "--min-confidence=low",
+            "--format=json",
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings = json.loads(result.stdout or "[]")
+    summary = [f"{f['ident']}: {f['desc']}" for f in findings]
+    assert (result.returncode, summary) == (0, []), result.stderr
+
+
+def test_workflows_match_the_github_schema(default_project: Path) -> None:
+    result = subprocess.run(
+        [
+            _tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *_workflow_files(default_project),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_release_named(default_project: Path) -> None:
+    for path in _workflow_files(default_project):
+        workflow = _load(path)
+        refs = [step["uses"] for step in _steps(workflow) if "uses" in step]
+        refs += [job["uses"] for job in workflow["jobs"].values() if "uses" in job]
+        unpinned = [ref for ref in refs if not ref.startswith("./") and not SHA_PIN.match(ref)]
+        assert not unpinned, f"{path.name}: not pinned to a 40-hex commit SHA: {unpinned}"
+
+        lines = [USES_LINE.match(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        uncommented = [m["ref"] for m in lines if m and not VERSION_COMMENT.match(m["rest"])]
+        assert not uncommented, f"{path.name}: pin without a trailing '# vX.Y.Z': {uncommented}"
+
+
+def test_no_expression_is_interpolated_into_a_shell_script(default_project: Path) -> None:
+    for path in _workflow_files(default_project):
+        injected = [script for script in _run_scripts(_load(path)) if "${{" in script]
+        assert not injected, f"{path.name}: pass values through `env:` instead: {injected}"
+
+
+def test_ci_runs_on_pull_requests_and_main_with_a_read_only_token(default_project: Path) -> None:
+    workflow = _ci(default_project)
+    triggers = workflow.get("on", workflow.get(True))  # PyYAML reads a bare `on` key as True
+
+    assert set(triggers) == {"pull_request", "push"}
+    assert triggers["push"]["branches"] == ["main"]
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "github.ref" in workflow["concurrency"]["group"]
+    assert "pull_request" in str(workflow["concurrency"]["cancel-in-progress"])
+    for name, job in workflow["jobs"].items():
+        assert job["runs-on"] == "ubuntu-latest", name
+        assert job["timeout-minutes"] > 0, name
+        assert job.get("permissions", {"contents": "read"}) == {"contents": "read"}, name
+
+
+def test_ci_checks_out_without_credentials_and_sets_up_uv_with_the_project_python(
+    default_project: Path,
+) -> None:
+    steps = _steps(_ci(default_project))
+    python_version = json.loads((TEMPLATE / "cookiecutter.json").read_text())["python_version"]
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
+    setup_uv = next(s for s in steps if s.get("uses", "").startswith("astral-sh/setup-uv@"))
+
+    assert checkout["with"]["persist-credentials"] is False
+    assert setup_uv["with"]["enable-cache"] is True
+    assert str(setup_uv["with"]["python-version"]) == python_version
+
+
+def test_ci_lints_reproduces_the_pipeline_and_tests_in_that_order(default_project: Path) -> None:
+    (package,) = (p.parent.name for p in (default_project / "src").glob("*/__init__.py"))
+    script = "\n".join(_run_scripts(_ci(default_project)))
+    expected = [
+        "uv sync --locked",
+        "uv run ruff check .",
+        "uv run ruff format --check .",
+        f"uv run python -m {package}.sample_data",
+        "uv run dvc repro",
+        "uv run dvc status --quiet",  # plain `dvc status` exits 0 even when stages are stale
+        "uv run pytest",
+    ]
+
+    positions = [script.find(command) for command in expected]
+    assert -1 not in positions, dict(zip(expected, positions, strict=True))
+    assert positions == sorted(positions), dict(zip(expected, positions, strict=True))
+    # `dvc repro` silently re-tracks a regenerated sample that differs: only its .dvc file shows it.
+    assert "git diff --exit-code -- '*.dvc'" in script

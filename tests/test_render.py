@@ -1,0 +1,167 @@
+"""What a render produces: the exact files, the answers in them, and data under DVC rather than git."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from cookiecutter.main import cookiecutter
+
+from conftest import REPO_ROOT, git, render_into
+
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")  # ${{ github.ref }} belongs in workflows
+PACKAGE_FILES = [
+    "__init__.py",
+    "config.py",
+    "features.py",
+    "sample_data.py",
+    "schemas.py",
+    "stages/__init__.py",
+    "stages/evaluate.py",
+    "stages/prepare.py",
+    "stages/train.py",
+    "tracking.py",
+]
+TEST_FILES = [
+    "conftest.py",
+    "stages/test_evaluate.py",
+    "stages/test_prepare.py",
+    "stages/test_train.py",
+    "test_config.py",
+    "test_pipeline.py",
+    "test_sample_data.py",
+    "test_schemas.py",
+]
+
+
+def expected_tracked_files(package: str, *, license_file: bool = True) -> list[str]:
+    files = [
+        ".dvc/.gitignore",
+        ".dvc/config",
+        ".dvcignore",
+        ".github/workflows/ci.yml",
+        ".gitignore",
+        ".python-version",
+        "Makefile",
+        "README.md",
+        "data/processed/.gitkeep",
+        "data/raw/.gitignore",
+        "data/raw/churn.csv.dvc",
+        "dvc.yaml",
+        "models/.gitkeep",
+        "params.yaml",
+        "pyproject.toml",
+        "reports/.gitkeep",
+        "uv.lock",
+        *(f"src/{package}/{name}" for name in PACKAGE_FILES),
+        *(f"tests/{name}" for name in TEST_FILES),
+    ]
+    if license_file:
+        files.append("LICENSE")
+    return sorted(files)
+
+
+def tracked_files(project: Path) -> list[str]:
+    return sorted(git(project, "ls-files").splitlines())
+
+
+def test_default_render_stages_exactly_the_expected_files(default_project: Path) -> None:
+    assert default_project.name == "customer-churn"
+    assert tracked_files(default_project) == expected_tracked_files("customer_churn")
+
+
+def test_no_template_syntax_survives(default_project: Path) -> None:
+    for relative in tracked_files(default_project):
+        text = GITHUB_EXPRESSION.sub("", (default_project / relative).read_text(encoding="utf-8"))
+        for marker in ("{{", "}}", "{%", "%}", "{#"):
+            assert marker not in text, f"{relative} still contains {marker!r}"
+
+
+def test_sample_data_is_tracked_by_dvc_not_git(default_project: Path) -> None:
+    data = default_project / "data/raw/churn.csv"
+    assert len(data.read_text().splitlines()) == 5001
+    assert "data/raw/churn.csv" not in tracked_files(default_project)
+    assert "/churn.csv" in (default_project / "data/raw/.gitignore").read_text().splitlines()
+    out = yaml.safe_load((default_project / "data/raw/churn.csv.dvc").read_text())["outs"][0]
+    assert out["path"] == "churn.csv" and out["size"] == data.stat().st_size
+
+
+def test_default_remote_is_a_local_directory_outside_the_project(default_project: Path) -> None:
+    config = (default_project / ".dvc/config").read_text()
+    storage = Path(os.environ["XDG_DATA_HOME"]) / "dvc-storage" / "customer-churn"
+    assert "remote = local" in config
+    assert f"url = {storage}" in config
+
+
+@pytest.mark.parametrize(
+    ("remote", "url", "extra"),
+    [
+        ("s3", "s3://customer-churn-dvc-storage", '"dvc[s3]>=3.50"'),
+        ("gcs", "gs://customer-churn-dvc-storage", '"dvc[gs]>=3.50"'),
+        ("azure", "azure://customer-churn-dvc-storage", '"dvc[azure]>=3.50"'),
+    ],
+)
+def test_cloud_remotes_get_their_url_and_dvc_extra(
+    tmp_path: Path, remote: str, url: str, extra: str
+) -> None:
+    project = render_into(tmp_path, {"dvc_remote": remote})
+    assert f"remote = {remote}\n" in (project / ".dvc/config").read_text()
+    assert f"url = {url}\n" in (project / ".dvc/config").read_text()
+    assert extra in (project / "pyproject.toml").read_text()
+
+
+def test_answers_reach_the_files(tmp_path: Path) -> None:
+    project = render_into(
+        tmp_path,
+        {
+            "project_name": "Fraud Watch",
+            "model_name": "fraud-model",
+            "python_version": "3.12",
+            "mlflow_tracking_uri": "http://127.0.0.1:5000",
+            "dvc_remote_url": "/srv/dvc",
+            "license": "Proprietary",
+        },
+    )
+    assert project.name == "fraud-watch"
+    # uv.lock needs a Python 3.12 interpreter, which the tests do not download
+    expected = [name for name in expected_tracked_files("fraud_watch", license_file=False) if name != "uv.lock"]
+    assert [name for name in tracked_files(project) if name != "uv.lock"] == expected
+    pyproject = (project / "pyproject.toml").read_text()
+    assert 'name = "fraud-watch"' in pyproject and 'requires-python = ">=3.12"' in pyproject
+    assert 'license = "LicenseRef-Proprietary"' in pyproject
+    tracking = (project / "src/fraud_watch/tracking.py").read_text()
+    assert 'DEFAULT_TRACKING_URI = "http://127.0.0.1:5000"' in tracking
+    assert 'MODEL_NAME = "fraud-model"' in tracking
+    assert "url = /srv/dvc" in (project / ".dvc/config").read_text()
+    assert (project / ".python-version").read_text().strip() == "3.12"
+
+
+@pytest.mark.parametrize("license_name", ["MIT", "Apache-2.0", "BSD-3-Clause"])
+def test_open_source_licenses_render_their_text(tmp_path: Path, license_name: str) -> None:
+    project = render_into(tmp_path, {"license": license_name, "author_name": "Ada Lovelace"})
+    text = (project / "LICENSE").read_text()
+    heading = {"MIT": "MIT License", "Apache-2.0": "Apache License", "BSD-3-Clause": "BSD 3-Clause License"}
+    assert text.lstrip().startswith(heading[license_name])
+    assert "Ada Lovelace" in text
+    assert f'license = "{license_name}"' in (project / "pyproject.toml").read_text()
+
+
+def test_plain_cookiecutter_on_the_repository_uses_the_nested_template(tmp_path: Path) -> None:
+    project = Path(cookiecutter(str(REPO_ROOT), no_input=True, output_dir=str(tmp_path)))
+    assert tracked_files(project) == expected_tracked_files("customer_churn")
+
+
+def test_plain_cookiecutter_on_the_template_directory(tmp_path: Path) -> None:
+    project = Path(
+        cookiecutter(str(REPO_ROOT / "template"), no_input=True, output_dir=str(tmp_path))
+    )
+    assert (project / "dvc.yaml").is_file()
+
+
+def test_nested_config_lists_the_template() -> None:
+    config = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
+    assert config["templates"]["mlops"]["path"] == "./template"

@@ -24,7 +24,11 @@ STEPS = (
 
 def project_environment() -> dict[str, str]:
     """The caller's environment minus its virtualenv: the project gets its own .venv."""
-    return {key: value for key, value in os.environ.items() if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}
+    }
 
 
 def run_demo(output_dir: Path, say: Callable[[str], None]) -> dict[str, float]:

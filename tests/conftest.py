@@ -19,7 +19,9 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     """Keep git identity and DVC storage out of the user's home; keep uv's cache (it makes setup fast)."""
     home = tmp_path_factory.mktemp("home")
     gitconfig = home / ".gitconfig"
-    gitconfig.write_text("[user]\n\tname = Scaffold Tests\n\temail = tests@example.com\n[init]\n\tdefaultBranch = main\n")
+    gitconfig.write_text(
+        "[user]\n\tname = Scaffold Tests\n\temail = tests@example.com\n[init]\n\tdefaultBranch = main\n"
+    )
     overrides = {
         "GIT_CONFIG_GLOBAL": str(gitconfig),
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -50,6 +52,4 @@ def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def git(project: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=project, check=True, capture_output=True, text=True
-    ).stdout
+    return subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True).stdout

@@ -104,9 +104,7 @@ def test_bad_package_name_is_refused(tmp_path: Path, package: str, reason: str) 
 
 
 @pytest.mark.parametrize(("name", "value_and_reason"), OTHER_BAD_ANSWERS.items())
-def test_other_bad_answers_are_refused(
-    tmp_path: Path, name: str, value_and_reason: tuple[str, str]
-) -> None:
+def test_other_bad_answers_are_refused(tmp_path: Path, name: str, value_and_reason: tuple[str, str]) -> None:
     value, reason = value_and_reason
     result = scaffold_new(tmp_path, f"{name}={value}", "project_slug=fine-name")
     assert_refused(result, name, reason, tmp_path)

@@ -1,9 +1,9 @@
 """Each option set renders a project whose own workflow passes: setup, lint, `dvc repro`, its tests.
 
-These are the slow end-to-end tests (marker `slow`; `pytest -m "not slow"` skips them locally). Option sets
-follow cookiecutter-data-science's matrix: `dvc_remote` is the option that changes what is installed and
-configured, so every value is run; `license` is independent, so its values are rotated across the runs, and one
-run uses a long project name to catch lines that only overflow for long package names.
+These are the slow end-to-end tests (marker `slow`; `pytest -m "not slow"` skips them locally). Option
+sets follow cookiecutter-data-science's matrix: `dvc_remote` changes what is installed and configured, so
+every value runs (`local` through the demo); `license` is independent, so its values rotate across the
+runs; one run has a long project name, to catch lines that overflow only for long package names.
 """
 
 from __future__ import annotations

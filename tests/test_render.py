@@ -105,9 +105,7 @@ def test_default_remote_is_a_local_directory_outside_the_project(default_project
         ("azure", "azure://customer-churn-dvc-storage", '"dvc[azure]>=3.50"'),
     ],
 )
-def test_cloud_remotes_get_their_url_and_dvc_extra(
-    tmp_path: Path, remote: str, url: str, extra: str
-) -> None:
+def test_cloud_remotes_get_their_url_and_dvc_extra(tmp_path: Path, remote: str, url: str, extra: str) -> None:
     project = render_into(tmp_path, {"dvc_remote": remote})
     assert f"remote = {remote}\n" in (project / ".dvc/config").read_text()
     assert f"url = {url}\n" in (project / ".dvc/config").read_text()
@@ -128,7 +126,9 @@ def test_answers_reach_the_files(tmp_path: Path) -> None:
     )
     assert project.name == "fraud-watch"
     # uv.lock needs a Python 3.12 interpreter, which the tests do not download
-    expected = [name for name in expected_tracked_files("fraud_watch", license_file=False) if name != "uv.lock"]
+    expected = [
+        name for name in expected_tracked_files("fraud_watch", license_file=False) if name != "uv.lock"
+    ]
     assert [name for name in tracked_files(project) if name != "uv.lock"] == expected
     pyproject = (project / "pyproject.toml").read_text()
     assert 'name = "fraud-watch"' in pyproject and 'requires-python = ">=3.12"' in pyproject
@@ -156,9 +156,7 @@ def test_plain_cookiecutter_on_the_repository_uses_the_nested_template(tmp_path:
 
 
 def test_plain_cookiecutter_on_the_template_directory(tmp_path: Path) -> None:
-    project = Path(
-        cookiecutter(str(REPO_ROOT / "template"), no_input=True, output_dir=str(tmp_path))
-    )
+    project = Path(cookiecutter(str(REPO_ROOT / "template"), no_input=True, output_dir=str(tmp_path)))
     assert (project / "dvc.yaml").is_file()
 
 

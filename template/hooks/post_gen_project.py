@@ -2,8 +2,8 @@
 
 Runs under plain `cookiecutter` as well as `scaffold new`, from the new project's directory, so it uses the
 standard library only and treats git, DVC and uv as optional: a missing tool is skipped with a note saying
-what to run instead. DVC is used through its Python API when the interpreter running cookiecutter has it
-(one import instead of three processes), else through its command line.
+what to run instead. DVC is used through its Python API when the interpreter running cookiecutter has it (one
+import instead of three `dvc` processes); `scaffold` depends on DVC, so `scaffold new` always has it.
 """
 
 from __future__ import annotations
@@ -21,15 +21,13 @@ DVC_REMOTE = {{ cookiecutter.dvc_remote | tojson }}
 DVC_REMOTE_URL = {{ cookiecutter.dvc_remote_url | tojson }}
 SAMPLE_DATA = Path("data/raw/churn.csv")
 
-# Files that exist only for some answers: (variable, value that keeps them, paths).
-OPTIONAL_FILES = [("license", LICENSE != "Proprietary", [Path("LICENSE")])]
+# Files rendered for every answer but wanted only for some: a proprietary project has no LICENSE file.
+UNCHOSEN_FILES = [Path("LICENSE")] if LICENSE == "Proprietary" else []
 
 
 def remove_unchosen_files() -> None:
-    for _variable, keep, paths in OPTIONAL_FILES:
-        if not keep:
-            for path in paths:
-                path.unlink()
+    for path in UNCHOSEN_FILES:
+        path.unlink()
 
 
 def run(*command: str) -> None:
@@ -65,27 +63,21 @@ def remote_url() -> str:
     return f"{scheme}://{SLUG}-dvc-storage"
 
 
-def track_data_with_dvc(notes: list[str]) -> None:
-    """`dvc init`, the default remote, `dvc add` of the sample: with DVC's API if importable, else its CLI."""
+def track_data_with_dvc(notes: list[str], has_git: bool) -> None:
+    """`dvc init`, the default remote and `dvc add` of the sample, through DVC's Python API."""
     try:
         from dvc.repo import Repo
     except ImportError:
-        dvc = shutil.which("dvc")
-        if dvc is None:
-            notes.append(
-                "DVC is not installed here: after `make setup`, run `uv run dvc init`, "
-                f"`uv run dvc remote add --default {DVC_REMOTE} {remote_url()}` "
-                f"and `uv run dvc add {SAMPLE_DATA}`."
-            )
-            return
-        run(dvc, "init", "--quiet")
-        run(dvc, "remote", "add", "--default", DVC_REMOTE, remote_url())
-        run(dvc, "add", "--quiet", str(SAMPLE_DATA))
+        notes.append(
+            "DVC is not installed here: after `make setup`, run `uv run dvc init`, "
+            f"`uv run dvc remote add --default {DVC_REMOTE} {remote_url()}` "
+            f"and `uv run dvc add {SAMPLE_DATA}`."
+        )
         return
     import logging
 
     logging.getLogger("dvc").setLevel(logging.WARNING)  # its "now run git add" advice is the hook's job
-    repo = Repo.init(".")
+    repo = Repo.init(".", no_scm=not has_git)
     with repo.config.edit() as config:
         config["remote"][DVC_REMOTE] = {"url": remote_url()}
         config["core"]["remote"] = DVC_REMOTE
@@ -131,7 +123,7 @@ def main() -> None:
     remove_unchosen_files()
     has_git = init_git(notes)
     write_sample_data()
-    track_data_with_dvc(notes)
+    track_data_with_dvc(notes, has_git)
     lock_dependencies(notes)
     stage_everything(has_git)
     print_next_steps(notes)

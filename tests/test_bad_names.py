@@ -62,9 +62,12 @@ BAD_PACKAGES = {
 
 OTHER_BAD_ANSWERS = {
     "project_name": ("", "is empty"),
+    "description": ('Say "hi"', "may not contain double quotes"),
+    "author_name": ("Back\\slash", "may not contain double quotes, backslashes"),
     "python_version": ("2.7", "from 3.11 on"),
     "author_email": ("not-an-email", "not an e-mail"),
     "mlflow_tracking_uri": ("mlflow.db", "must be a URI"),
+    "dvc_remote_url": ("s3://bucket/with space", "white space"),
     "model_name": ("my model", "must start with a letter or digit"),
 }
 

@@ -1,4 +1,4 @@
-"""The hooks also run under plain cookiecutter on a machine that lacks DVC or uv: they say what to do instead."""
+"""The hooks also run under plain cookiecutter on a machine without DVC or uv: they say what to do instead."""
 
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ import sys
 
 ANSWERS = {
     "project_name": {{ cookiecutter.project_name | tojson }},
+    "description": {{ cookiecutter.description | tojson }},
+    "author_name": {{ cookiecutter.author_name | tojson }},
     "project_slug": {{ cookiecutter.project_slug | tojson }},
     "package_name": {{ cookiecutter.package_name | tojson }},
     "model_name": {{ cookiecutter.model_name | tojson }},
@@ -28,7 +30,7 @@ PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 PYTHON_VERSION = re.compile(r"3\.(1[1-9]|[2-9][0-9])")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-URI = re.compile(r"[a-z][a-z0-9+.-]*:\S+")
+URI = re.compile(r"[a-z][a-z0-9+.-]*:[^\s\"'\\]+")
 
 # sys.stdlib_module_names leaves out the standard library's own regression-test package.
 STANDARD_LIBRARY = sys.stdlib_module_names | {"test"}
@@ -77,10 +79,21 @@ def package_problem(package: str) -> str | None:
     return None
 
 
+def text_problem(text: str) -> str | None:
+    """Free text lands inside TOML and Python strings: keep it to one line without quotes or backslashes."""
+    if not text.strip():
+        return "is empty"
+    if any(character in text for character in '"\\\n\r'):
+        return "may not contain double quotes, backslashes or line breaks"
+    return None
+
+
 def problems(answers: dict[str, str]) -> list[str]:
     """Return one message per bad answer, in the order cookiecutter asks for them."""
     checks = {
-        "project_name": lambda value: None if value.strip() else "is empty",
+        "project_name": text_problem,
+        "description": text_problem,
+        "author_name": text_problem,
         "project_slug": slug_problem,
         "package_name": package_problem,
         "model_name": lambda value: None if MODEL_NAME.fullmatch(value) else (

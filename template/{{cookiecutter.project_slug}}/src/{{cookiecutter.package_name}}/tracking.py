@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 
+import mlflow
+
 DEFAULT_TRACKING_URI = "{{ cookiecutter.mlflow_tracking_uri }}"
 EXPERIMENT_NAME = "{{ cookiecutter.project_slug }}"
-MODEL_NAME = "{{ cookiecutter.model_name }}"
+MODEL_NAME = "{{ cookiecutter.model_name }}"  # the name of the model each training run logs
 
 
 def tracking_uri() -> str:
@@ -15,8 +17,6 @@ def tracking_uri() -> str:
 
 
 def start_tracking() -> None:
-    """Point MLflow at the tracking store and the project's experiment (imports MLflow: call it in main())."""
-    import mlflow
-
+    """Point MLflow at the tracking store and the project's experiment."""
     mlflow.set_tracking_uri(tracking_uri())
     mlflow.set_experiment(EXPERIMENT_NAME)

@@ -12,6 +12,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.features import FEATURES
 from {{ cookiecutter.package_name }}.stages import prepare, train
+from {{ cookiecutter.package_name }}.tracking import MODEL_NAME
 
 SMALL = train.TrainParams(n_estimators=20, max_depth=4, min_samples_leaf=2, seed=0)
 
@@ -47,7 +48,10 @@ def test_main_saves_the_model_and_logs_the_run(workdir: Path, split: prepare.Spl
     record = json.loads(train.RUN_FILE.read_text())
     run = mlflow.get_run(record["run_id"])
     assert run.data.params["train.n_estimators"] == "200"
-    assert mlflow.sklearn.load_model(record["model_uri"]) is not None
+    logged = mlflow.get_logged_model(record["model_uri"].removeprefix("models:/"))
+    assert (logged.name, logged.source_run_id) == (MODEL_NAME, record["run_id"])
+    reloaded = mlflow.sklearn.load_model(record["model_uri"])
+    assert reloaded.predict(split.test[list(FEATURES)].head(1)).shape == (1,)
 
 
 def test_models_are_saved_without_pickle(tmp_path: Path, split: prepare.Split) -> None:

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import mlflow
+import mlflow.sklearn
 import numpy as np
 import pandas as pd
 from sklearn.metrics import (
@@ -78,9 +80,6 @@ def write_reports(evaluation: Evaluation) -> None:
 
 
 def main() -> None:
-    import mlflow
-    import mlflow.sklearn
-
     params = load_section("evaluate", EvaluateParams)
     model = mlflow.sklearn.load_model(str(MODEL_DIR))
     evaluation = run(model, pd.read_csv(TEST_DATA), params)

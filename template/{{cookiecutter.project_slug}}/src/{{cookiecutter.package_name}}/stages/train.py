@@ -7,10 +7,14 @@ data) and in the MLflow run (the record a registry version is made from).
 from __future__ import annotations
 
 import json
+import shutil
+import warnings
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import mlflow
+import mlflow.sklearn
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
@@ -20,7 +24,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from ..config import load_section
 from ..features import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES, TARGET
 from ..schemas import ProcessedCustomers
-from ..tracking import start_tracking
+from ..tracking import MODEL_NAME, start_tracking
 
 TRAIN_DATA = Path("data/processed/train.csv")
 MODEL_DIR = Path("models/model")
@@ -67,12 +71,13 @@ def pip_requirements() -> list[str]:
     return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops", "pandas")]
 
 
+def input_example(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows for MLflow's model signature; numbers as floats, so rows with a missing value fit it too."""
+    return frame[list(FEATURES)].head(3).astype(dict.fromkeys(NUMERIC_FEATURES, "float64"))
+
+
 def save_model(model: Pipeline, path: Path = MODEL_DIR) -> None:
     """Save as an MLflow model in skops format (no pickle), replacing an older one."""
-    import shutil
-
-    import mlflow.sklearn
-
     shutil.rmtree(path, ignore_errors=True)
     mlflow.sklearn.save_model(
         model,
@@ -84,24 +89,24 @@ def save_model(model: Pipeline, path: Path = MODEL_DIR) -> None:
 
 
 def main() -> None:
-    import mlflow
-    import mlflow.sklearn
-
     params = load_section("train", TrainParams)
     train = pd.read_csv(TRAIN_DATA)
     start_tracking()
     with mlflow.start_run() as active:
         mlflow.log_params({f"train.{key}": value for key, value in asdict(params).items()})
         model = run(train, params)
-        info = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            serialization_format="skops",
-            skops_trusted_types=SKOPS_TRUSTED_TYPES,
-            pip_requirements=pip_requirements(),
-            # floats, so the signature also accepts rows with a missing value
-            input_example=train[list(FEATURES)].head(3).astype(dict.fromkeys(NUMERIC_FEATURES, "float64")),
-        )
+        with warnings.catch_warnings():
+            # MLflow hints that integer columns cannot hold missing values; the only ones left are the
+            # predicted labels, which never are missing.
+            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+            info = mlflow.sklearn.log_model(
+                model,
+                name=MODEL_NAME,
+                serialization_format="skops",
+                skops_trusted_types=SKOPS_TRUSTED_TYPES,
+                pip_requirements=pip_requirements(),
+                input_example=input_example(train),
+            )
     save_model(model)
     run_record = {"run_id": active.info.run_id, "model_uri": info.model_uri}
     RUN_FILE.write_text(json.dumps(run_record, indent=2) + "\n", encoding="utf-8")

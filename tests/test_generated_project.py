@@ -60,7 +60,7 @@ def assert_up_to_date(project: Path) -> None:
 
 @pytest.mark.slow
 def test_demo_renders_runs_and_reports(tmp_path: Path) -> None:
-    """The README's first command's job, then what a user does next: lint, rerun, push, clone, pull."""
+    """The README's first command's job, then a user's next steps: lint, rerun, promote, push, clone, pull."""
     result = subprocess.run(
         [sys.executable, "-m", "scaffold", "demo", "-o", str(tmp_path)],
         capture_output=True,
@@ -78,6 +78,17 @@ def test_demo_renders_runs_and_reports(tmp_path: Path) -> None:
 
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "-m", "Start from the scaffold template")
+    first = run(project, "make", "promote")
+    assert "version 1 passed the gate and is @champion" in first
+    gate = json.loads((project / "reports/gate.json").read_text())
+    assert gate["passed"] and gate["champion"] is None
+    assert "# Promotion gate: PASSED" in (project / "reports/gate.md").read_text()
+    again = run(project, "make", "promote")
+    assert "version 1 is already @champion (same training run): nothing to promote" in again
+    assert "Data and pipelines are up to date." in run(project, "uv", "run", "dvc", "status")
+
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Promote the first model")
     assert git(project, "status", "--porcelain") == ""
     run(project, "uv", "run", "dvc", "push")
 

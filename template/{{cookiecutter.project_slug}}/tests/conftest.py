@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }}.sample_data import write_csv
-from {{ cookiecutter.package_name }}.stages import prepare
+from {{ cookiecutter.package_name }}.stages import prepare, train
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,8 +25,8 @@ def project_root() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 1,000-customer sample written the way the real one is."""
-    return write_csv(tmp_path_factory.mktemp("raw") / "churn.csv", rows=1000, seed=7)
+    """A 2,000-customer sample written the way the real one is (seed 5: fair, like the full sample)."""
+    return write_csv(tmp_path_factory.mktemp("raw") / "churn.csv", rows=2000, seed=5)
 
 
 @pytest.fixture
@@ -48,3 +52,39 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tracking_uri: str) 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
     return tmp_path
+
+
+@pytest.fixture
+def write_contract(workdir: Path, project_root: Path) -> Callable[..., Path]:
+    """Write the project's model_contract.yaml into `workdir`, with sections changed as given.
+
+    The model is named after the test, so tests sharing the session's registry do not see each other.
+    """
+
+    def write(**changes: dict[str, Any]) -> Path:
+        contract = yaml.safe_load((project_root / "model_contract.yaml").read_text())
+        contract["model"]["name"] = f"model-{workdir.name}"
+        for section, values in changes.items():
+            contract[section].update(values)
+        path = workdir / "model_contract.yaml"
+        path.write_text(yaml.safe_dump(contract, sort_keys=False))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def train_candidate(workdir: Path, split: prepare.Split) -> Callable[..., dict[str, str]]:
+    """Train and log a candidate as `dvc repro` does, with train params changed as given."""
+
+    def train_with(data: prepare.Split = split, **params: Any) -> dict[str, str]:
+        all_params = yaml.safe_load(Path("params.yaml").read_text())
+        all_params["train"].update({"n_estimators": 50, **params})
+        Path("params.yaml").write_text(yaml.safe_dump(all_params, sort_keys=False))
+        train.TRAIN_DATA.parent.mkdir(parents=True, exist_ok=True)
+        data.train.to_csv(train.TRAIN_DATA, index=False)
+        data.test.to_csv(prepare.TEST_DATA, index=False)
+        train.main()
+        return json.loads(train.RUN_FILE.read_text())
+
+    return train_with

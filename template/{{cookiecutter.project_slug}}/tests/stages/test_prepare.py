@@ -16,7 +16,7 @@ def test_split_keeps_every_customer_once_and_drops_the_id(
     raw_customers: pd.DataFrame, split: prepare.Split
 ) -> None:
     assert len(split.train) + len(split.test) == len(raw_customers)
-    assert len(split.test) == 250
+    assert len(split.test) == 500
     assert ID_COLUMN not in split.train.columns
 
 
@@ -36,4 +36,4 @@ def test_main_writes_train_and_test_files(workdir: Path, sample_csv: Path) -> No
     prepare.main()
 
     train, test = pd.read_csv(prepare.TRAIN_DATA), pd.read_csv(prepare.TEST_DATA)
-    assert (len(train), len(test)) == (800, 200)  # params.yaml: test_size 0.2
+    assert (len(train), len(test)) == (1600, 400)  # params.yaml: test_size 0.2

@@ -61,9 +61,11 @@ def build_model(params: TrainParams) -> Pipeline:
 
 
 def run(train: pd.DataFrame, params: TrainParams) -> Pipeline:
-    """Fit a fresh model on the validated training frame."""
+    """Fit a fresh model on the validated training frame, on every core."""
     frame = ProcessedCustomers.validate(train)
-    return build_model(params).fit(frame[list(FEATURES)], frame[TARGET])
+    model = build_model(params).fit(frame[list(FEATURES)], frame[TARGET])
+    # Serving predicts one row at a time, which is several times faster on one thread than on a pool.
+    return model.set_params(classifier__n_jobs=1)
 
 
 def pip_requirements() -> list[str]:

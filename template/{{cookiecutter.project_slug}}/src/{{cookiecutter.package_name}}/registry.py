@@ -1,0 +1,174 @@
+"""Promotion and rollback through the MLflow model registry, with aliases.
+
+`promote`: register the candidate from the last `dvc repro` (alias @challenger), run the gate against the
+current @champion on the same holdout, tag the version with its provenance and the verdict, and only if it
+passed move @champion to it (the former champion becomes @previous). `rollback`: move @champion back to
+@previous. Both run outside `dvc repro` (`make promote`, `make rollback`) so the pipeline stays reproducible.
+
+Exit status: 0 promoted or nothing to do, 1 the gate failed, 2 a problem with the inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import mlflow.sklearn
+import pandas as pd
+import yaml
+from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+
+from . import gate
+from .config import ConfigError, load_section
+from .contract import ContractError, load_contract
+from .stages.evaluate import EvaluateParams
+from .stages.prepare import RAW_DATA, TEST_DATA
+from .stages.train import MODEL_DIR, RUN_FILE
+from .tracking import start_tracking
+
+CHAMPION, CHALLENGER, PREVIOUS = "champion", "challenger", "previous"
+
+
+class PromotionError(RuntimeError):
+    """The inputs of a promotion are missing or inconsistent (no trained model, no @previous...)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    version: str
+    promoted: bool
+    message: str
+    result: gate.GateResult | None = None
+
+
+def alias_version(client: MlflowClient, name: str, alias: str) -> ModelVersion | None:
+    try:
+        return client.get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return None
+
+
+def provenance() -> dict[str, str]:
+    """What a registry version was made from: git commit, DVC data hash, params hash."""
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
+    tags = {"git_commit": commit.stdout.strip() if commit.returncode == 0 else "none"}
+    lock_file = Path("dvc.lock")
+    if lock_file.is_file():
+        lock = yaml.safe_load(lock_file.read_text(encoding="utf-8"))
+        deps = lock.get("stages", {}).get("prepare", {}).get("deps", [])
+        tags["data_md5"] = next((dep["md5"] for dep in deps if dep["path"] == str(RAW_DATA)), "unknown")
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    canonical = json.dumps(params, sort_keys=True).encode()
+    tags["params_sha256"] = hashlib.sha256(canonical).hexdigest()
+    return tags
+
+
+def register_candidate(client: MlflowClient, name: str, run: dict[str, str]) -> ModelVersion:
+    """Register the trained model once: promoting the same training run again reuses its version."""
+    for version in client.search_model_versions(f"name = '{name}'"):
+        if version.run_id == run["run_id"]:
+            return version
+    return mlflow.register_model(run["model_uri"], name, tags=provenance())
+
+
+def promote(
+    contract_path: Path = Path("model_contract.yaml"),
+    *,
+    model_dir: Path = MODEL_DIR,
+    run_file: Path = RUN_FILE,
+    holdout_file: Path = TEST_DATA,
+    latency_samples: int = gate.LATENCY_SAMPLES,
+) -> Outcome:
+    """Register the candidate, gate it against the champion, and move the aliases if it passed."""
+    contract = load_contract(contract_path)
+    threshold = load_section("evaluate", EvaluateParams).threshold
+    if not run_file.is_file() or not model_dir.is_dir():
+        raise PromotionError(f"{run_file}: no trained model; run `dvc repro` first")
+    run = json.loads(run_file.read_text(encoding="utf-8"))
+    name = contract.model.name
+    client = MlflowClient()
+    candidate = register_candidate(client, name, run)
+    champion = alias_version(client, name, CHAMPION)
+    if champion is not None and champion.version == candidate.version:
+        message = (
+            f"version {candidate.version} is already @{CHAMPION} (same training run): nothing to promote"
+        )
+        return Outcome(str(candidate.version), promoted=False, message=message)
+    client.set_registered_model_alias(name, CHALLENGER, candidate.version)
+
+    result = gate.check(
+        candidate=mlflow.sklearn.load_model(str(model_dir)),
+        candidate_dir=model_dir,
+        candidate_label=f"{name} version {candidate.version}",
+        champion=mlflow.sklearn.load_model(f"models:/{name}@{CHAMPION}") if champion else None,
+        champion_label=f"version {champion.version}" if champion else None,
+        holdout=pd.read_csv(holdout_file),
+        contract=contract,
+        threshold=threshold,
+        latency_samples=latency_samples,
+    )
+    gate.write_reports(result)
+    client.set_model_version_tag(name, candidate.version, "gate", "passed" if result.passed else "failed")
+    client.set_model_version_tag(name, candidate.version, "contract_version", contract.model.version)
+    if not result.passed:
+        failed = ", ".join(rule.name for rule in result.failures)
+        keeper = f"@{CHAMPION} stays on version {champion.version}" if champion else f"no @{CHAMPION} yet"
+        message = (
+            f"version {candidate.version} failed the gate ({failed}); {keeper}. See {gate.GATE_MARKDOWN}"
+        )
+        return Outcome(str(candidate.version), promoted=False, message=message, result=result)
+    if champion is not None:
+        client.set_registered_model_alias(name, PREVIOUS, champion.version)
+    client.set_registered_model_alias(name, CHAMPION, candidate.version)
+    former = f"; version {champion.version} is @{PREVIOUS}" if champion else ""
+    message = (
+        f"version {candidate.version} passed the gate and is @{CHAMPION}{former}. See {gate.GATE_MARKDOWN}"
+    )
+    return Outcome(str(candidate.version), promoted=True, message=message, result=result)
+
+
+def rollback(contract_path: Path = Path("model_contract.yaml")) -> str:
+    """Move @champion back to @previous; the version rolled back from is tagged and loses its alias."""
+    name = load_contract(contract_path).model.name
+    client = MlflowClient()
+    previous = alias_version(client, name, PREVIOUS)
+    current = alias_version(client, name, CHAMPION)
+    if previous is None or current is None:
+        raise PromotionError(f"model {name!r} has no @{PREVIOUS} version to roll back to")
+    client.set_registered_model_alias(name, CHAMPION, previous.version)
+    client.delete_registered_model_alias(name, PREVIOUS)
+    client.set_model_version_tag(name, current.version, "rolled_back", "true")
+    return f"@{CHAMPION} is back on version {previous.version} (was version {current.version})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Promote or roll back the model in the MLflow registry.")
+    parser.add_argument("command", choices=["promote", "rollback"])
+    args = parser.parse_args(argv)
+    start_tracking()
+    try:
+        if args.command == "rollback":
+            print(rollback())
+            return 0
+        outcome = promote()
+    except (ConfigError, ContractError, PromotionError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if outcome.result is not None:
+        print(gate.to_markdown(outcome.result))
+    print(outcome.message)
+    failed = outcome.result is not None and not outcome.result.passed
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

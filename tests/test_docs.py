@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).parents[1]
-PAGES = ("index", "getting-started", "template", "project", "contract", "cli", "benchmarks")
+PAGES = ("index", "getting-started", "template", "project", "contract", "serving", "cli", "benchmarks")
 
 
 def built_page(site: Path, page: str) -> Path:

@@ -24,6 +24,16 @@ PACKAGE_FILES = [
     "registry.py",
     "sample_data.py",
     "schemas.py",
+    "serve/__init__.py",
+    "serve/app.py",
+    "serve/gunicorn_conf.py",
+    "serve/inference_log.py",
+    "serve/latency.py",
+    "serve/main.py",
+    "serve/metrics.py",
+    "serve/model_store.py",
+    "serve/request.py",
+    "serve/settings.py",
     "stages/__init__.py",
     "stages/evaluate.py",
     "stages/prepare.py",
@@ -32,6 +42,10 @@ PACKAGE_FILES = [
 ]
 TEST_FILES = [
     "conftest.py",
+    "serve/conftest.py",
+    "serve/test_app.py",
+    "serve/test_fuzz.py",
+    "serve/test_server.py",
     "stages/test_evaluate.py",
     "stages/test_prepare.py",
     "stages/test_train.py",
@@ -46,9 +60,12 @@ TEST_FILES = [
 
 def expected_tracked_files(package: str, *, license_file: bool = True) -> list[str]:
     files = [
+        ".dockerignore",
         ".dvc/.gitignore",
         ".dvc/config",
         ".dvcignore",
+        "Dockerfile.serve",
+        "Dockerfile.train",
         ".github/workflows/ci.yml",
         ".gitignore",
         ".python-version",

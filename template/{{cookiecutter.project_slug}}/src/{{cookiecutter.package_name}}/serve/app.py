@@ -1,0 +1,145 @@
+"""The prediction service: POST /predict, GET /health, /ready, /metrics, /model.
+
+`create_app()` builds it from settings; servers import the instance in main.py (`make serve` runs uvicorn,
+the image runs gunicorn with uvicorn workers). The model is loaded once, in the background, from MODEL_URI.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ..contract import load_contract
+from ..features import FEATURES
+from .inference_log import InferenceLog
+from .metrics import LimitBodySize, Metrics, RecordRequests
+from .model_store import LoadedModel, ModelStore
+from .request import Customer, Prediction, PredictRequest, PredictResponse
+from .settings import Settings
+
+NOT_LOADED = {"description": "The model is not loaded (yet)"}
+TOO_LARGE = {"description": "More records or bytes than the service accepts"}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    contract = load_contract(settings.contract)
+    store = ModelStore()
+    metrics = Metrics()
+    inference_log = InferenceLog(settings.inference_log)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        inference_log.start()
+        store.load_in_background(settings.model_uri, contract.model.name, settings.model_version)
+        yield
+        inference_log.close()
+
+    app = FastAPI(title=f"{contract.model.name} prediction service", lifespan=lifespan)
+    app.state.store = store
+
+    def ready_model() -> LoadedModel:
+        if store.loaded is None:
+            raise HTTPException(503, detail=store.error or "the model is still loading")
+        return store.loaded
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/ready", responses={503: NOT_LOADED})
+    def ready() -> dict[str, str]:
+        """Readiness: the model is loaded and predictions can be served."""
+        loaded = ready_model()
+        metrics.model.labels(loaded.name, loaded.version).set(1)
+        return {"status": "ready", "model_version": loaded.version}
+
+    @app.get("/model", responses={503: NOT_LOADED})
+    def model() -> dict[str, Any]:
+        """What is served, and the service levels the contract promises for it."""
+        loaded = ready_model()
+        return {
+            "name": loaded.name,
+            "version": loaded.version,
+            "alias": loaded.alias,
+            "uri": loaded.uri,
+            "contract_version": contract.model.version,
+            "slas": asdict(contract.slas),
+        }
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        """Prometheus metrics: requests, latency, predicted probabilities, model version."""
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.post(
+        "/predict",
+        responses={413: TOO_LARGE, 503: NOT_LOADED},
+    )
+    def predict(request: PredictRequest) -> PredictResponse:
+        """Churn probability for one customer (an object) or a batch (a non-empty array)."""
+        loaded = ready_model()
+        records: list[Customer] = request if isinstance(request, list) else [request]
+        if len(records) > settings.max_batch:
+            raise HTTPException(413, detail=f"at most {settings.max_batch} records per request")
+        rows = [record.model_dump() for record in records]
+        probabilities = loaded.model.predict_proba(pd.DataFrame(rows, columns=list(FEATURES)))[:, 1]
+        request_id = uuid.uuid4().hex
+        predictions = [
+            Prediction(churn_probability=round(float(p), 6), churned=bool(p >= settings.threshold))
+            for p in probabilities
+        ]
+        for prediction in predictions:
+            metrics.predictions.observe(prediction.churn_probability)
+        timestamp = datetime.now(UTC).isoformat()
+        inference_log.record(
+            [
+                {
+                    "request_id": request_id,
+                    "model_version": loaded.version,
+                    "timestamp": timestamp,
+                    "features": row,
+                    "prediction": prediction.model_dump(),
+                }
+                for row, prediction in zip(rows, predictions, strict=True)
+            ]
+        )
+        return PredictResponse(request_id=request_id, model_version=loaded.version, predictions=predictions)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        """422 naming each bad field. Inputs are not echoed back: NaN could not even be serialized."""
+        return JSONResponse(status_code=422, content={"detail": readable_errors(error.errors())})
+
+    app.add_middleware(RecordRequests, metrics=metrics)
+    app.add_middleware(LimitBodySize, max_bytes=settings.max_body_bytes)
+    return app
+
+
+UNION_BRANCHES = {"Customer", "list[Customer]"}
+
+
+def readable_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Errors located by field, without the branch of `record | [records]` the body was not meant as."""
+    readable = []
+    for error in errors:
+        location = list(error["loc"])
+        if location[:1] == ["body"] and len(location) > 1 and location[1] in UNION_BRANCHES:
+            if len(location) == 2 and error["type"] in {"list_type", "model_type", "model_attributes_type"}:
+                continue
+            location = ["body", *location[2:]]
+        readable.append({"loc": location, "msg": error["msg"], "type": error["type"]})
+    if not readable:
+        message = "the body must be one customer record (an object) or a non-empty array of them"
+        readable.append({"loc": ["body"], "msg": message, "type": "body_type"})
+    return readable

@@ -1,0 +1,34 @@
+"""The service's settings, read from the environment once at startup (twelve-factor style)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..contract import load_contract
+
+
+@dataclass(frozen=True)
+class Settings:
+    model_uri: str  # models:/name@alias from the registry, or a model directory baked into an image
+    model_version: str  # label for a model directory; registry versions are looked up
+    inference_log: Path  # JSON Lines of every prediction, for drift monitoring
+    contract: Path
+    threshold: float  # churn probability from which a customer is predicted to churn
+    max_batch: int  # records per request; more is 413
+    max_body_bytes: int  # request body size; more is 413
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        contract = Path(os.environ.get("MODEL_CONTRACT", "model_contract.yaml"))
+        default_uri = f"models:/{load_contract(contract).model.name}@champion"
+        return cls(
+            model_uri=os.environ.get("MODEL_URI", default_uri),
+            model_version=os.environ.get("MODEL_VERSION", "unversioned"),
+            inference_log=Path(os.environ.get("INFERENCE_LOG", "logs/inference.jsonl")),
+            contract=contract,
+            threshold=float(os.environ.get("CHURN_THRESHOLD", "0.5")),
+            max_batch=int(os.environ.get("MAX_BATCH_SIZE", "1000")),
+            max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", str(1_000_000))),
+        )

@@ -1,0 +1,117 @@
+"""The real server: uvicorn on 127.0.0.1, a prediction over HTTP, the latency check, then a clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.serve import latency
+
+APP = "{{ cookiecutter.package_name }}.serve.main:app"
+GUNICORN_CONFIG = "python:{{ cookiecutter.package_name }}.serve.gunicorn_conf"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running(command: list[str], environment: dict[str, str], url: str) -> Iterator[str]:
+    """Start a server process, wait until /ready answers, and stop it however the block ends."""
+    process = subprocess.Popen(command, env=environment)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/ready", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:  # refused, reset or timed out while the server starts
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[2]} did not become ready") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def post(url: str, body: object) -> dict:
+    request = urllib.request.Request(
+        f"{url}/predict", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+@pytest.fixture(scope="module")
+def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory, project_root: Path) -> Iterator[str]:
+    """One uvicorn server for the module: starting one imports MLflow and loads the model (seconds)."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "MODEL_URI": str(model_dir),
+        "MODEL_CONTRACT": str(project_root / "model_contract.yaml"),
+        "INFERENCE_LOG": str(tmp_path_factory.mktemp("server") / "inference.jsonl"),
+    }
+    command = [sys.executable, "-m", "uvicorn", APP]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    with running(command, environment, f"http://127.0.0.1:{port}") as url:
+        yield url
+
+
+def test_the_server_answers_predictions_over_http(server: str, record: dict) -> None:
+    assert len(post(server, record)["predictions"]) == 1
+
+
+def test_latency_check_passes_within_the_contract(server: str, project_root: Path) -> None:
+    arguments = ["--url", server, "--requests", "200", "--warmup", "20"]
+    assert latency.main([*arguments, "--contract", str(project_root / "model_contract.yaml")]) == 0
+
+
+def test_latency_check_fails_over_the_contract(server: str, project_root: Path, tmp_path: Path) -> None:
+    contract = yaml.safe_load((project_root / "model_contract.yaml").read_text())
+    contract["slas"]["inference_latency_p99_ms"] = 0.001
+    strict = tmp_path / "model_contract.yaml"
+    strict.write_text(yaml.safe_dump(contract))
+    arguments = ["--url", server, "--requests", "50", "--warmup", "5", "--contract", str(strict)]
+    assert latency.main(arguments) == 1
+
+
+def test_gunicorn_workers_share_metrics_as_in_the_image(
+    model_dir: Path, tmp_path: Path, project_root: Path, record: dict
+) -> None:
+    """The image's command: gunicorn, two uvicorn workers, metrics aggregated across them."""
+    metrics_dir = tmp_path / "prometheus"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_stale.db").write_bytes(b"left by a previous container")
+    port = free_port()
+    environment = {
+        **os.environ,
+        "MODEL_URI": str(model_dir),
+        "MODEL_CONTRACT": str(project_root / "model_contract.yaml"),
+        "INFERENCE_LOG": str(tmp_path / "inference.jsonl"),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    command = [sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker"]
+    command += ["--config", GUNICORN_CONFIG, "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    command += ["--no-control-socket", APP]
+    with running(command, environment, f"http://127.0.0.1:{port}") as url:
+        assert not (metrics_dir / "counter_stale.db").exists()
+        for _ in range(6):
+            post(url, [record])
+        metrics = urllib.request.urlopen(f"{url}/metrics", timeout=5).read().decode()
+    assert 'http_requests_total{path="/predict",status="200"} 6.0' in metrics

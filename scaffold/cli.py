@@ -6,17 +6,27 @@ the commands that need them, so `scaffold --help` answers at once.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import ScaffoldError
+from .errors import EXIT_FAILURE, ScaffoldError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ScaffoldGroup(click.Group):
+    """A user's mistake is one line on stderr and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ScaffoldError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=ScaffoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scaffold")
 def cli() -> None:
     """Start ML projects that run end to end, and keep them to the standard."""
@@ -59,19 +69,145 @@ def demo(output_dir: Path | None) -> None:
     run_demo(output_dir or Path(tempfile.mkdtemp(prefix="scaffold-demo-")), click.echo)
 
 
+@cli.command("add-stage")
+@click.argument("name")
+@click.option(
+    "--after", metavar="STAGE", help="Insert after this stage and rewire the stages that read its outs."
+)
+@click.option(
+    "--deps", multiple=True, metavar="PATH", help="Input frames (default: the previous stage's outs)."
+)
+@click.option(
+    "--outs", multiple=True, metavar="PATH", help="Output frames, one per input (default: data/NAME/)."
+)
+@click.option(
+    "--params", multiple=True, metavar="KEY=VALUE", help="Parameters for the stage's params.yaml section."
+)
+@click.option("--metrics", metavar="PATH", help="A JSON metrics file the stage writes.")
+@click.option("--plots", metavar="PATH", help="A CSV of plot data the stage writes.")
+@click.option("--dry-run", is_flag=True, help="Print the diff of every file it would touch; change nothing.")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project directory.",
+)
+def add_stage(
+    name: str,
+    after: str | None,
+    deps: tuple[str, ...],
+    outs: tuple[str, ...],
+    params: tuple[str, ...],
+    metrics: str | None,
+    plots: str | None,
+    dry_run: bool,
+    project: Path,
+) -> None:
+    """Add pipeline stage NAME: its module, its test, its dvc.yaml stage and its params.yaml section."""
+    from .atomic import write_all
+    from .stages import Project, StageRequest, parse_params, plan_stage
+
+    request = StageRequest(name, after, deps, outs, parse_params(params), metrics, plots)
+    plan = plan_stage(Project.find(project), request)
+    if dry_run:
+        click.echo(plan.diff(), nl=False)
+        return
+    write_all(plan.contents)
+    for note in plan.notes:
+        click.echo(f"note: {note}", err=True)
+    for path in plan.contents:
+        click.echo(f"wrote {path.relative_to(project)}")
+
+
+CHECK_FORMATS = ("text", "concise", "json", "github", "sarif", "markdown")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
+@click.option("--select", metavar="CODES", help="Run only these rules: codes or prefixes, comma-separated.")
+@click.option("--ignore", metavar="CODES", help="Skip these rules too: codes or prefixes, comma-separated.")
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(CHECK_FORMATS),
+    default="text",
+    show_default=True,
+    help="How to report the findings.",
+)
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of the standard output.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings at error level.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    path: Path,
+    select: str | None,
+    ignore: str | None,
+    output_format: str,
+    output_file: Path | None,
+    exit_zero: bool,
+) -> None:
+    """Check the project at PATH against the template's rules (configured in [tool.scaffold.check]).
+
+    Exits 1 when a rule at error level finds something, 2 on a usage or configuration error.
+    """
+    from .check.config import load_config, project_root
+    from .check.engine import all_rules, run_checks
+    from .check.formats import FORMATS
+
+    root = project_root(path)
+    rules = all_rules()
+    config = load_config(root, rules, select=select, ignore=ignore)
+    report = run_checks(root, select=config.select, ignore=config.ignore, severities=config.severity)
+    output = FORMATS[output_format](report, rules)
+    if output_file is None:
+        click.echo(output, nl=False)
+    else:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        output_file.write_text(output, encoding="utf-8")
+    if report.errors and not exit_zero:
+        ctx.exit(EXIT_FAILURE)
+
+
+@cli.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Explain rule CODE: what it finds, why it matters, how to fix it."""
+    from .check.engine import all_rules
+    from .check.formats.ruledoc import explain
+
+    rules = all_rules()
+    if code.upper() not in rules:
+        raise ScaffoldError(f"unknown rule code {code!r}", hint="`scaffold rules` lists them")
+    click.echo(explain(rules[code.upper()]), nl=False)
+
+
+@cli.command("rules")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json", "markdown")),
+    default="text",
+    show_default=True,
+)
+def list_rules(output_format: str) -> None:
+    """List every rule: code, name and description."""
+    from .check.engine import all_rules
+    from .check.formats.ruledoc import as_json, as_markdown, table
+
+    rules = all_rules()
+    render = {"json": as_json, "markdown": as_markdown}.get(output_format, table)
+    click.echo(render(rules), nl=False)
+
+
 def main() -> None:
-    """Entry point: run the CLI; a user's mistake is one line on stderr and its exit code, not a traceback."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except ScaffoldError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(error.exit_code)
+    """The console script."""
+    cli()
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ def expected_tracked_files(package: str, *, license_file: bool = True) -> list[s
         ".github/workflows/ci.yml",
         ".gitignore",
         ".python-version",
+        ".scaffold-answers.json",
         "Makefile",
         "README.md",
         "data/processed/.gitkeep",
@@ -187,3 +188,13 @@ def test_plain_cookiecutter_on_the_template_directory(tmp_path: Path) -> None:
 def test_nested_config_lists_the_template() -> None:
     config = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
     assert config["templates"]["mlops"]["path"] == "./template"
+
+
+def test_answers_are_recorded_in_replay_format(default_project: Path) -> None:
+    answers = json.loads((default_project / ".scaffold-answers.json").read_text())["cookiecutter"]
+    template = json.loads((REPO_ROOT / "template/cookiecutter.json").read_text())
+    assert answers["_template_version"] == template["_template_version"]
+    assert answers["package_name"] == "customer_churn" and answers["dvc_remote"] == "local"
+    assert {key for key in answers if not key.startswith("_")} == {
+        key for key in template if not key.startswith("_")
+    }

@@ -8,6 +8,7 @@ import instead of three `dvc` processes); `scaffold` depends on DVC, so `scaffol
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,9 +21,19 @@ LICENSE = {{ cookiecutter.license | tojson }}
 DVC_REMOTE = {{ cookiecutter.dvc_remote | tojson }}
 DVC_REMOTE_URL = {{ cookiecutter.dvc_remote_url | tojson }}
 SAMPLE_DATA = Path("data/raw/churn.csv")
+ANSWERS_FILE = Path(".scaffold-answers.json")
+CONTEXT = json.loads({{ cookiecutter | jsonify | tojson }})
 
 # Files rendered for every answer but wanted only for some: a proprietary project has no LICENSE file.
 UNCHOSEN_FILES = [Path("LICENSE")] if LICENSE == "Proprietary" else []
+
+
+def record_answers() -> None:
+    """The answers and the template version, in cookiecutter's replay format: `scaffold update` and
+    `scaffold check` read them; `cookiecutter --replay-file .scaffold-answers.json` renders the same project."""
+    answers = {key: value for key, value in CONTEXT.items() if not key.startswith("_")}
+    answers["_template_version"] = CONTEXT["_template_version"]
+    ANSWERS_FILE.write_text(json.dumps({"cookiecutter": answers}, indent=2, sort_keys=True) + "\n")
 
 
 def remove_unchosen_files() -> None:
@@ -120,6 +131,7 @@ def has_git_identity() -> bool:
 
 def main() -> None:
     notes: list[str] = []
+    record_answers()
     remove_unchosen_files()
     has_git = init_git(notes)
     write_sample_data()

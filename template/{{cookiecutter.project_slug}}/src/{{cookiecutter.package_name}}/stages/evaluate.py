@@ -7,7 +7,10 @@ MLflow.
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,10 +82,13 @@ def write_reports(evaluation: Evaluation) -> None:
     evaluation.roc.to_csv(ROC_FILE, index=False, float_format="%.6f")
 
 
-def main() -> None:
+def main(argv: Sequence[str] = ()) -> None:
+    parser = argparse.ArgumentParser(description="Score the model on the held-out test set.")
+    parser.add_argument("--test-data", type=Path, default=TEST_DATA, help="the test frame (CSV)")
+    args = parser.parse_args(argv)
     params = load_section("evaluate", EvaluateParams)
     model = mlflow.sklearn.load_model(str(MODEL_DIR))
-    evaluation = run(model, pd.read_csv(TEST_DATA), params)
+    evaluation = run(model, pd.read_csv(args.test_data), params)
     write_reports(evaluation)
     start_tracking()
     run_id = json.loads(RUN_FILE.read_text(encoding="utf-8"))["run_id"]
@@ -93,4 +99,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -6,9 +6,12 @@ data) and in the MLflow run (the record a registry version is made from).
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
+import sys
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -90,9 +93,12 @@ def save_model(model: Pipeline, path: Path = MODEL_DIR) -> None:
     )
 
 
-def main() -> None:
+def main(argv: Sequence[str] = ()) -> None:
+    parser = argparse.ArgumentParser(description="Fit the model and record the run in MLflow.")
+    parser.add_argument("--train-data", type=Path, default=TRAIN_DATA, help="the training frame (CSV)")
+    args = parser.parse_args(argv)
     params = load_section("train", TrainParams)
-    train = pd.read_csv(TRAIN_DATA)
+    train = pd.read_csv(args.train_data)
     start_tracking()
     with mlflow.start_run() as active:
         mlflow.log_params({f"train.{key}": value for key, value in asdict(params).items()})
@@ -116,4 +122,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

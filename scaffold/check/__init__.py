@@ -1,0 +1,1 @@
+"""`scaffold check`: conformance of a project to the template, as rules with stable codes (see engine.py)."""

@@ -1,0 +1,112 @@
+"""MC: the model contract (model_contract.yaml) that the promotion gate and the service enforce."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..engine import Problem, Rule
+from ..fixtures import Parsed
+
+CONTRACT = "model_contract.yaml"
+
+
+class Contract(Rule):
+    family = "MC"
+
+
+class MC001(Contract):
+    """model_contract.yaml exists and parses as a mapping."""
+
+    name = "contract-invalid"
+
+    @staticmethod
+    def check(contract: Parsed) -> Iterator[Problem]:
+        """model_contract.yaml is missing, is not valid YAML, or is not a mapping.
+
+        The promotion gate (`make promote`) and the prediction service read their targets from it: without
+        it no model can be promoted. Fix the syntax error at the line given, or restore it from the template.
+        """
+        if not contract.exists:
+            yield Problem(f"{CONTRACT} is missing", CONTRACT)
+        elif contract.error:
+            yield Problem(contract.error, CONTRACT, contract.error_line)
+        elif not isinstance(contract.data, dict):
+            yield Problem(f"{CONTRACT} is not a mapping", CONTRACT)
+
+
+def key_path(path: Any) -> str:
+    """`fairness.disparate_impact[0]` from a jsonschema error's path."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+class MC101(Contract):
+    """model_contract.yaml is valid against the contract's JSON Schema."""
+
+    name = "contract-schema-violation"
+    requires = frozenset({"MC001"})
+
+    @staticmethod
+    def check(
+        contract: Parsed, contract_schema: dict[str, Any] | None, package: str | None
+    ) -> Iterator[Problem]:
+        """model_contract.yaml breaks its JSON Schema (`src/<package>/model_contract.schema.json`).
+
+        The gate refuses a contract it cannot read, and a misspelt key is a target nobody enforces. Fix the
+        key or value at the line given; the schema describes each field (editors that read the file's
+        `yaml-language-server` comment show it as you type).
+        """
+        if contract_schema is None:
+            if package is not None:
+                schema = f"src/{package}/model_contract.schema.json"
+                yield Problem(f"{schema} is missing: the contract cannot be validated", schema)
+            return
+        try:
+            from jsonschema import Draft202012Validator
+        except ImportError:
+            yield Problem("jsonschema is not installed: the contract cannot be validated", CONTRACT)
+            return
+        validator = Draft202012Validator(contract_schema)
+        for error in validator.iter_errors(contract.data):
+            path = tuple(error.absolute_path)
+            if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+                known = set(error.schema.get("properties", {}))
+                for key in sorted(set(error.instance) - known, key=str):
+                    yield Problem(
+                        f"{key_path((*path, key))}: unknown key (not in the contract's schema)",
+                        CONTRACT,
+                        contract.line(*path, key),
+                    )
+            else:
+                yield Problem(f"{key_path(path)}: {error.message}", CONTRACT, contract.line(*path))
+
+
+class MC102(Contract):
+    """The allowed disparate impact range is not empty: low <= high."""
+
+    name = "contract-fairness-range-empty"
+    requires = frozenset({"MC001"})
+
+    @staticmethod
+    def check(contract: Parsed) -> Iterator[Problem]:
+        """`fairness.disparate_impact: [low, high]` has low above high.
+
+        No model can satisfy an empty range, so the gate refuses every candidate. Write the range as
+        `[low, high]`, typically `[0.8, 1.25]` (the four-fifths rule).
+        """
+        fairness = contract.data.get("fairness") if isinstance(contract.data, dict) else None
+        bounds = fairness.get("disparate_impact") if isinstance(fairness, dict) else None
+        if (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(isinstance(bound, int | float) and not isinstance(bound, bool) for bound in bounds)
+            and bounds[0] > bounds[1]
+        ):
+            yield Problem(
+                f"fairness.disparate_impact [{bounds[0]}, {bounds[1]}] is empty: low is above high",
+                CONTRACT,
+                contract.line("fairness", "disparate_impact"),
+            )

@@ -1,0 +1,191 @@
+"""DA: data stays out of git (DVC tracks it), and DV104, stage outputs are not committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..engine import Problem, Rule
+from ..fixtures import Parsed
+from .pipeline import Pipeline, stages_of
+
+DATA_POINTERS = (".dvc", ".gitignore", ".gitkeep")
+LARGE_FILE_BYTES = 1024 * 1024
+# Serialized models, arrays and columnar data: binary artefacts that belong in DVC, not in git.
+BINARY_SUFFIXES = frozenset(
+    {
+        ".pkl",
+        ".pickle",
+        ".joblib",
+        ".skops",
+        ".h5",
+        ".hdf5",
+        ".keras",
+        ".onnx",
+        ".pt",
+        ".pth",
+        ".ckpt",
+        ".safetensors",
+        ".npy",
+        ".npz",
+        ".parquet",
+        ".feather",
+        ".arrow",
+        ".avro",
+        ".orc",
+        ".tfrecord",
+    }
+)
+LOCK_FILES = frozenset({"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "package-lock.json"})
+
+
+class Data(Rule):
+    family = "DA"
+
+
+class DA001(Data):
+    """Git tracks nothing under data/ but DVC pointer files, .gitignore and .gitkeep."""
+
+    name = "data-in-git"
+
+    @staticmethod
+    def check(git_files: list[str]) -> Iterator[Problem]:
+        """A file under data/ is committed to git.
+
+        Data belongs in DVC: git keeps every version of it forever, slows every clone, and the pipeline's
+        record of what it was trained on (the `.dvc` file's hash) is lost. Run `git rm --cached FILE`, then
+        `dvc add FILE` (or make it a stage output) and commit the `.dvc` file.
+        """
+        for name in git_files:
+            if name.startswith("data/") and not name.endswith(DATA_POINTERS):
+                yield Problem(f"{name} is tracked by git: track data with DVC", name)
+
+
+class DA002(Data):
+    """Git tracks no large files and no serialized models or binary data."""
+
+    name = "large-file-in-git"
+
+    @staticmethod
+    def check(git_file_sizes: dict[str, int]) -> Iterator[Problem]:
+        """A file over 1 MB, or a model or binary data file (.pkl, .joblib, .onnx, .parquet...), is committed.
+
+        Git keeps every version of a binary forever and cannot diff or merge it; the repository grows with
+        each retrain. Track it with DVC (`git rm --cached FILE && dvc add FILE`), or make it a stage output.
+        Lock files are exempt.
+        """
+        for name, size in git_file_sizes.items():
+            if PurePosixPath(name).name in LOCK_FILES:
+                continue
+            suffix = PurePosixPath(name).suffix.lower()
+            if suffix in BINARY_SUFFIXES:
+                yield Problem(f"{name} is a {suffix} file tracked by git: track it with DVC", name)
+            elif size > LARGE_FILE_BYTES:
+                megabytes = size / LARGE_FILE_BYTES
+                yield Problem(f"{name} ({megabytes:.1f} MB) is tracked by git: track it with DVC", name)
+
+
+def dvc_file_outs(dvc_file: Parsed) -> list[tuple[int, str]]:
+    """(index, path) of a `.dvc` file's outs, as written (relative to the `.dvc` file's folder)."""
+    outs = dvc_file.data.get("outs") if isinstance(dvc_file.data, dict) else None
+    return [
+        (index, str(out["path"]))
+        for index, out in enumerate(outs if isinstance(outs, list) else [])
+        if isinstance(out, dict) and out.get("path")
+    ]
+
+
+class DA003(Data):
+    """Every file or folder a `.dvc` file tracks is ignored by git."""
+
+    name = "dvc-output-not-gitignored"
+
+    @staticmethod
+    def check(
+        dvc_files: dict[str, Parsed], git_ignored: Callable[[Iterable[str]], set[str]], in_git: bool
+    ) -> Iterator[Problem]:
+        """A path a `.dvc` file tracks is not matched by a .gitignore rule.
+
+        Without the rule, `git add .` commits the data next to its pointer. `dvc add` writes the rule into
+        the .gitignore beside the data (`/NAME`); restore it there.
+        """
+        if not in_git:
+            return
+        wanted = {
+            (relative, index): (PurePosixPath(relative).parent / path).as_posix()
+            for relative, dvc_file in dvc_files.items()
+            for index, path in dvc_file_outs(dvc_file)
+        }
+        ignored = git_ignored(sorted(set(wanted.values())))
+        for (relative, index), path in sorted(wanted.items()):
+            if path not in ignored:
+                gitignore = (PurePosixPath(path).parent / ".gitignore").as_posix()
+                yield Problem(
+                    f"{path} is tracked by {relative} but not ignored by git: add /{PurePosixPath(path).name}"
+                    f" to {gitignore}",
+                    relative,
+                    dvc_files[relative].line("outs", index, "path"),
+                )
+
+
+class DA004(Data):
+    """Every `.dvc` file parses and names what it tracks."""
+
+    name = "dvc-file-invalid"
+
+    @staticmethod
+    def check(dvc_files: dict[str, Parsed]) -> Iterator[Problem]:
+        """A `.dvc` file is not valid YAML or has no `outs` entry with a `path`.
+
+        DVC cannot pull or check out the data it points to. Fix the syntax error at the line given, or
+        recreate it: `dvc add PATH`.
+        """
+        for relative, dvc_file in dvc_files.items():
+            if dvc_file.error:
+                yield Problem(dvc_file.error, relative, dvc_file.error_line)
+            elif not dvc_file_outs(dvc_file):
+                yield Problem(f"{relative} has no `outs:` entry with a `path`", relative)
+
+
+def cached_outputs(stage: Any) -> list[tuple[str, int, str]]:
+    """(key, index, path) of a stage's outs, metrics and plots that DVC caches (all but `cache: false`)."""
+    found = []
+    for key in ("outs", "metrics", "plots"):
+        items = stage.get(key) if isinstance(stage, dict) else None
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                path, options = next(iter(item.items()), (None, None))
+                if isinstance(options, dict) and options.get("cache") is False:
+                    continue
+            else:
+                path = item
+            if path:
+                found.append((key, index, str(path)))
+    return found
+
+
+class DV104(Pipeline):
+    """Git tracks no output that DVC caches."""
+
+    name = "stage-output-in-git"
+    requires = frozenset({"DV001"})
+
+    @staticmethod
+    def check(dvc_yaml: Parsed, git_files: list[str]) -> Iterator[Problem]:
+        """A stage output that DVC caches is also committed to git.
+
+        The two disagree after the next `dvc repro`, and git carries a copy of every version. Run
+        `git rm -r --cached PATH` (DVC adds it to a .gitignore when the stage runs), or mark the output
+        `cache: false` if it is small text meant for git.
+        """
+        tracked = set(git_files)
+        for name, stage in stages_of(dvc_yaml).items():
+            for key, index, path in cached_outputs(stage):
+                prefix = path.rstrip("/") + "/"
+                if path in tracked or any(file.startswith(prefix) for file in tracked):
+                    yield Problem(
+                        f"stage {name!r} output {path} is cached by DVC and tracked by git",
+                        "dvc.yaml",
+                        dvc_yaml.line("stages", name, key, index),
+                    )

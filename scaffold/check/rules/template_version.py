@@ -1,0 +1,131 @@
+"""TV: the template the project was made from: its recorded answers, its version, its files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..engine import Problem, Rule
+from ..fixtures import Parsed, Template
+
+ANSWERS = ".scaffold-answers.json"
+PLACEHOLDER = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")
+
+
+class TemplateVersion(Rule):
+    family = "TV"
+
+
+def recorded(answers: Parsed) -> dict[str, Any]:
+    context = answers.data.get("cookiecutter") if isinstance(answers.data, dict) else None
+    return context if isinstance(context, dict) else {}
+
+
+def version_key(version: str) -> tuple[int, ...] | None:
+    """(1, 2, 0) for "1.2.0" (a pre-release suffix is ignored); None when it is not a version."""
+    found = re.match(r"^v?(\d+(?:\.\d+)*)", version.strip())
+    return tuple(int(part) for part in found.group(1).split(".")) if found else None
+
+
+class TV001(TemplateVersion):
+    """The project records the template's answers in .scaffold-answers.json."""
+
+    name = "answers-file-missing"
+    severity = "warning"
+
+    @staticmethod
+    def check(answers: Parsed) -> Iterator[Problem]:
+        """.scaffold-answers.json is missing.
+
+        It records the answers the project was made with and the template version, in cookiecutter's replay
+        format: without it `scaffold check` cannot tell which template files the project should have, nor
+        whether it is behind the template. Projects made by scaffold 0.1 or earlier lack it; render the same
+        answers again (`scaffold new`) and copy the file over.
+        """
+        if not answers.exists:
+            yield Problem(f"{ANSWERS} is missing: the template answers are not recorded", ANSWERS)
+
+
+class TV002(TemplateVersion):
+    """.scaffold-answers.json parses and records the answers and `_template_version`."""
+
+    name = "answers-file-invalid"
+
+    @staticmethod
+    def check(answers: Parsed) -> Iterator[Problem]:
+        """.scaffold-answers.json is not valid JSON, or lacks `cookiecutter` answers with `_template_version`.
+
+        The template-version rules read it, as does `cookiecutter --replay-file`. Fix the syntax error at the
+        line given; the file is `{"cookiecutter": {"project_name": ..., "_template_version": "X.Y.Z"}}`.
+        """
+        if not answers.exists:
+            return
+        if answers.error:
+            yield Problem(answers.error, ANSWERS, answers.error_line)
+        elif not recorded(answers):
+            yield Problem(f"{ANSWERS} has no `cookiecutter` mapping of answers", ANSWERS)
+        elif not isinstance(recorded(answers).get("_template_version"), str):
+            yield Problem(f"{ANSWERS} records no `_template_version`", ANSWERS, answers.line("cookiecutter"))
+
+
+class TV101(TemplateVersion):
+    """The project is not behind the installed template's version."""
+
+    name = "template-version-behind"
+    severity = "warning"
+    requires = frozenset({"TV001", "TV002"})
+
+    @staticmethod
+    def check(answers: Parsed, template: Template | None) -> Iterator[Problem]:
+        """The project was made from an older version of the template than the one installed.
+
+        The template has changed since: fixes and conventions the checks expect may be missing. Read the
+        changelog between the two versions and apply what applies, then update `_template_version` in
+        .scaffold-answers.json.
+        """
+        version = str(recorded(answers).get("_template_version", ""))
+        if template is None or version_key(template.version) is None:
+            return
+        if version_key(version) is None or version_key(version) < version_key(template.version):
+            yield Problem(
+                f"made from template {version or '(unknown)'}, the installed template is {template.version}",
+                ANSWERS,
+                answers.line("cookiecutter", "_template_version"),
+            )
+
+
+def expected_files(template: Template, context: dict[str, Any]) -> list[str]:
+    """The template's files with the project's answers in their names, less those the hooks remove."""
+    files = []
+    for name in template.files:
+        names = {match.group(1) for match in PLACEHOLDER.finditer(name)}
+        if any(not isinstance(context.get(key), str) for key in names):
+            continue  # an answer not recorded: the file's name is unknown
+        files.append(PLACEHOLDER.sub(lambda match: str(context[match.group(1)]), name))
+    if context.get("license") == "Proprietary":  # the post-generation hook deletes it
+        files = [name for name in files if name != "LICENSE"]
+    return files
+
+
+class TV102(TemplateVersion):
+    """Every file the template manages is present."""
+
+    name = "template-file-deleted"
+    requires = frozenset({"TV001", "TV002"})
+
+    @staticmethod
+    def check(answers: Parsed, template: Template | None, root: Path) -> Iterator[Problem]:
+        """A file the template creates has been deleted.
+
+        Each template file is there for the pipeline, the checks, CI, or the images; a deleted one usually
+        breaks something that is not tested until it runs. Restore it from a fresh render with the recorded
+        answers (`cookiecutter --replay-file .scaffold-answers.json ...`), or, if the project no longer
+        needs it, ignore this rule for it in `[tool.scaffold.check]`.
+        """
+        if template is None:
+            return
+        for name in expected_files(template, recorded(answers)):
+            if not (root / name).is_file():
+                yield Problem(f"{name} is missing (the template creates it)", name)

@@ -1,0 +1,408 @@
+"""`scaffold check` rules: a fresh render passes them all; breaking one rule in a copy of it gives that
+rule's finding at the exact file and line; malformed files give findings, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from scaffold.check.engine import Report, Rule, all_rules, compute_check, run_checks
+from scaffold.check.fixtures import Instruction, Parsed, Template, parse_dockerfile, parse_json, parse_yaml
+
+PACKAGE = "customer_churn"
+CI = ".github/workflows/ci.yml"
+
+
+def pending_in_template(project: Path) -> set[str]:
+    """Rules the template itself does not satisfy yet (each entry goes once the template catches up)."""
+    pending = set()
+    if "scaffold check" not in (project / CI).read_text():
+        pending.add("CI102")
+    return pending
+
+
+@pytest.fixture
+def project(default_project: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(default_project, copy, symlinks=True)
+    return copy
+
+
+def codes(report: Report) -> set[str]:
+    return {finding.code for finding in report.findings}
+
+
+def test_a_fresh_render_passes_every_rule(default_project: Path) -> None:
+    report = run_checks(default_project)
+
+    assert codes(report) <= pending_in_template(default_project), report.findings
+    assert not report.skipped
+    assert set(report.passed) | codes(report) == set(all_rules())
+
+
+# Mutations: each breaks one rule in a copy of the rendered project.
+
+
+def edit(relative: str, old: str, new: str) -> Callable[[Path], None]:
+    def mutate(project: Path) -> None:
+        path = project / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} is not in {relative}: the template changed, update the test"
+        path.write_text(text.replace(old, new, 1))
+
+    return mutate
+
+
+def write(relative: str, text: str) -> Callable[[Path], None]:
+    def mutate(project: Path) -> None:
+        path = project / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    return mutate
+
+
+def replace_line(relative: str, number: int, text: str) -> Callable[[Path], None]:
+    def mutate(project: Path) -> None:
+        path = project / relative
+        lines = path.read_text().splitlines(keepends=True)
+        lines[number - 1] = text + "\n"
+        path.write_text("".join(lines))
+
+    return mutate
+
+
+def delete(relative: str) -> Callable[[Path], None]:
+    def mutate(project: Path) -> None:
+        path = project / relative
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+    return mutate
+
+
+def commit(relative: str, content: bytes = b"a,b\n1,2\n") -> Callable[[Path], None]:
+    def mutate(project: Path) -> None:
+        path = project / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        git(project, "add", "--force", relative)
+
+    return mutate
+
+
+def both(*mutations: Callable[[Path], None]) -> Callable[[Path], None]:
+    def mutate(project: Path) -> None:
+        for mutation in mutations:
+            mutation(project)
+
+    return mutate
+
+
+def drop_ci_step(project: Path) -> None:
+    """Take out whatever step runs `scaffold check` (none yet: then there is nothing to do)."""
+    path = project / CI
+    path.write_text(re.sub(r"scaffold\s+check", "scaffold --version", path.read_text()))
+
+
+def drop_healthcheck(project: Path) -> None:
+    path = project / "Dockerfile.serve"
+    text, count = re.subn(r"(?m)^HEALTHCHECK.*\\\n(?:.*\\\n)*.*\n", "", path.read_text())
+    assert count == 1
+    path.write_text(text)
+
+
+BROKEN_YAML = "broken: key: value"
+
+# (code, mutation, path, line: an int, or a regex matching the first line the finding must point to)
+BREAKS: list[tuple[str, Callable[[Path], None], str, int | str]] = [
+    ("ST001", delete(".dvc/config"), ".dvc/config", 1),
+    ("ST002", delete("data/raw"), "data/raw", 1),
+    ("ST003", write("src/other/stages/__init__.py", ""), "src", 1),
+    ("ST004", replace_line("pyproject.toml", 4, "description = "), "pyproject.toml", 4),
+    ("DV001", replace_line("dvc.yaml", 6, BROKEN_YAML), "dvc.yaml", 6),
+    (
+        "DV101",
+        edit("dvc.yaml", f"{PACKAGE}.stages.prepare\n", f"{PACKAGE}.stages.missing\n"),
+        "dvc.yaml",
+        r"stages\.missing$",
+    ),
+    ("DV102", edit("dvc.yaml", "  train:\n", "  training:\n"), "dvc.yaml", r"^  training:$"),
+    ("DV103", edit("dvc.yaml", "      - models/model\n", "      - build/model\n"), "dvc.yaml", "build/model"),
+    ("DV104", commit("models/model/MLmodel", b"flavors: {}\n"), "dvc.yaml", r"^      - models/model$"),
+    ("PA001", replace_line("params.yaml", 3, BROKEN_YAML), "params.yaml", 3),
+    ("PA101", edit("dvc.yaml", "      - train\n", "      - trainer\n"), "dvc.yaml", "- trainer$"),
+    ("DA001", commit("data/processed/extra.csv"), "data/processed/extra.csv", 1),
+    ("DA002", commit("models/model.pkl", b"\x80\x04K\x01."), "models/model.pkl", 1),
+    ("DA003", delete("data/raw/.gitignore"), "data/raw/churn.csv.dvc", r"path: churn\.csv"),
+    ("DA004", write("data/raw/churn.csv.dvc", "outs:\n- md5: 0\n  path: [\n"), "data/raw/churn.csv.dvc", 4),
+    ("MC001", replace_line("model_contract.yaml", 6, BROKEN_YAML), "model_contract.yaml", 6),
+    (
+        "MC101",
+        edit(
+            "model_contract.yaml",
+            "  protected_attribute: gender\n",
+            "  protected_attribute: gender\n  x: 1\n",
+        ),
+        "model_contract.yaml",
+        r"^  x: 1$",
+    ),
+    (
+        "MC101",
+        edit("model_contract.yaml", "  min_accuracy: 0.80", "  min_accuracy: 1.5"),
+        "model_contract.yaml",
+        "min_accuracy: 1.5",
+    ),
+    (
+        "MC102",
+        edit("model_contract.yaml", "[0.8, 1.25]", "[1.25, 0.8]"),
+        "model_contract.yaml",
+        "disparate_impact",
+    ),
+    (
+        "CI001",
+        write(".github/workflows/broken.yml", "on: push\njobs: [\n"),
+        ".github/workflows/broken.yml",
+        3,
+    ),
+    ("CI101", edit(CI, "run: uv run pytest", "run: uv run python -m unittest"), CI, "^jobs:$"),
+    ("CI102", drop_ci_step, CI, "^jobs:$"),
+    ("CI103", edit(CI, "permissions:\n  contents: read", "env:\n  A: b"), CI, "^on:$"),
+    ("DK001", edit("Dockerfile.serve", "USER 10001:10001", "USER root"), "Dockerfile.serve", "^USER root$"),
+    (
+        "DK002",
+        edit("Dockerfile.train", "FROM python:3.11-slim-bookworm AS build", "FROM python AS build"),
+        "Dockerfile.train",
+        "^FROM python AS build$",
+    ),
+    ("DK003", drop_healthcheck, "Dockerfile.serve", "^FROM python:3.11-slim-bookworm$"),
+    ("TV001", delete(".scaffold-answers.json"), ".scaffold-answers.json", 1),
+    ("TV002", replace_line(".scaffold-answers.json", 3, '    "x": ,'), ".scaffold-answers.json", 3),
+    (
+        "TV101",
+        edit(".scaffold-answers.json", '"_template_version": "', '"_template_version": "0.0.0-'),
+        ".scaffold-answers.json",
+        "_template_version",
+    ),
+    ("TV102", delete(f"src/{PACKAGE}/gate.py"), f"src/{PACKAGE}/gate.py", 1),
+    (
+        "AP001",
+        edit(
+            f"src/{PACKAGE}/registry.py",
+            "\n\ndef ",
+            "\n\ndef old(client):\n    client.transition_model_version_stage('m', '1', 'Staging')\n\n\ndef ",
+        ),
+        f"src/{PACKAGE}/registry.py",
+        "transition_model_version_stage",
+    ),
+    (
+        "AP002",
+        edit(f"src/{PACKAGE}/schemas.py", "import pandera.pandas as pa\n", "import pandera as pa\n"),
+        f"src/{PACKAGE}/schemas.py",
+        "^import pandera as pa$",
+    ),
+    (
+        "AP003",
+        edit("tests/test_schemas.py", "\nimport ", "\nfrom evidently.legacy.report import Report\nimport "),
+        "tests/test_schemas.py",
+        "evidently.legacy",
+    ),
+]
+
+
+def line_of(project: Path, relative: str, expected: int | str) -> int:
+    if isinstance(expected, int):
+        return expected
+    lines = (project / relative).read_text().splitlines()
+    return next(number for number, text in enumerate(lines, 1) if re.search(expected, text))
+
+
+@pytest.mark.parametrize(("code", "mutate", "path", "line"), BREAKS, ids=[row[0] for row in BREAKS])
+def test_breaking_a_rule_reports_it_where_it_is(
+    project: Path, code: str, mutate: Callable[[Path], None], path: str, line: int | str
+) -> None:
+    pending = pending_in_template(project)
+    mutate(project)
+
+    report = run_checks(project)
+
+    found = [finding for finding in report.findings if finding.code == code]
+    assert [(finding.path, finding.line) for finding in found] == [(path, line_of(project, path, line))]
+    assert found[0].severity == all_rules()[code].severity
+    assert codes(report) - {code} <= pending, report.findings  # only the rule broken
+
+
+def test_every_rule_has_a_breaking_test() -> None:
+    assert {row[0] for row in BREAKS} == set(all_rules())
+
+
+# Malformed files: a finding at the file and line, never a traceback.
+
+MALFORMED = [
+    ("dvc.yaml", "stages:\n  prepare:\n    cmd: x\n  train: [\n", "DV001", 5),
+    ("params.yaml", "prepare:\n  seed: 1\n    split: 0.2\n", "PA001", 3),
+    (CI, "on: push\njobs:\n  x: {\n", "CI001", 4),
+    ("model_contract.yaml", "model:\n  name: x\n\tversion: 1\n", "MC001", 3),
+    ("pyproject.toml", '[project]\nname = "x"\nversion = 1.2.3\n', "ST004", 3),
+    ("data/raw/churn.csv.dvc", "outs:\n- path: 'churn.csv\n", "DA004", 3),
+    (".scaffold-answers.json", '{"cookiecutter": {\n  "a": 1,\n}}\n', "TV002", 3),
+]
+
+
+@pytest.mark.parametrize(("relative", "text", "code", "line"), MALFORMED, ids=[row[0] for row in MALFORMED])
+def test_a_malformed_file_is_a_finding_with_its_line(
+    project: Path, relative: str, text: str, code: str, line: int
+) -> None:
+    (project / relative).write_text(text)
+
+    report = run_checks(project)
+
+    found = [finding for finding in report.findings if finding.code == code]
+    assert [(finding.path, finding.line) for finding in found] == [(relative, line)], report.findings
+    assert found[0].message.startswith("not valid"), found[0].message
+
+
+# The rules' metadata: what `scaffold rule CODE` and the SARIF output print.
+
+
+@pytest.mark.parametrize("code", sorted(all_rules()))
+def test_rule_metadata(code: str) -> None:
+    rule: type[Rule] = all_rules()[code]
+
+    assert re.fullmatch(r"[A-Z]{2}\d{3}", code)
+    assert code.startswith(rule.family)
+    assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", rule.name)
+    assert rule.description().endswith(".") and "\n" not in rule.description()
+    assert len(rule.explanation().split("\n\n")) >= 2, "what is wrong; then why it matters and how to fix it"
+    assert rule.requires <= set(all_rules())
+    assert rule.severity in ("error", "warning")
+
+
+def test_rule_names_are_unique() -> None:
+    names = [rule.name for rule in all_rules().values()]
+    assert len(names) == len(set(names))
+
+
+# One-line checks of the cases a rendered project does not show.
+
+
+def parsed(tmp_path: Path, name: str, text: str) -> Parsed:
+    (tmp_path / name).write_text(text)
+    return parse_json(tmp_path, name) if name.endswith(".json") else parse_yaml(tmp_path, name)
+
+
+def dockerfile(text: str) -> dict[str, list[Instruction]]:
+    return {"Dockerfile.serve": parse_dockerfile(text)}
+
+
+def test_large_files_are_reported_but_lock_files_are_not() -> None:
+    sizes = {"notes/big.csv": 3 * 1024 * 1024, "uv.lock": 5 * 1024 * 1024, "README.md": 10}
+    assert [problem.path for problem in compute_check("DA002", git_file_sizes=sizes)] == ["notes/big.csv"]
+
+
+def test_outputs_with_cache_false_may_be_in_git(tmp_path: Path) -> None:
+    dvc_yaml = parsed(
+        tmp_path,
+        "dvc.yaml",
+        "stages:\n  a:\n    cmd: x\n    outs:\n      - r.json:\n          cache: false\n",
+    )
+    assert compute_check("DV104", dvc_yaml=dvc_yaml, git_files=["r.json"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("FROM python:3.11-slim AS base\nFROM base\nFROM scratch\n", []),
+        ("FROM python@sha256:abc\nFROM ghcr.io/org/img:1.2\n", []),
+        ("ARG BASE=python:3.11-slim\nFROM ${BASE}\nFROM $BASE AS second\n", []),
+        ("ARG BASE\nFROM ${BASE}\n", [2]),
+        ("FROM python\nFROM python:latest\nFROM localhost:5000/img\n", [1, 2, 3]),
+        (
+            "FROM python:3.11 AS b\nFROM python:3.11\nCOPY --from=b /a /\nCOPY --from=uv:latest /uv /\n",
+            [4],
+        ),
+    ],
+)
+def test_base_image_pins(text: str, lines: list[int]) -> None:
+    assert [problem.line for problem in compute_check("DK002", dockerfiles=dockerfile(text))] == lines
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("FROM a:1\nUSER app\nFROM b:1\n", [3]),  # the final stage runs as root
+        ("FROM a:1\nUSER 0:0\n", [2]),
+        ("FROM a:1\nUSER root\nRUN x\nUSER 10001\n", []),
+    ],
+)
+def test_images_run_as_non_root(text: str, lines: list[int]) -> None:
+    assert [problem.line for problem in compute_check("DK001", dockerfiles=dockerfile(text))] == lines
+
+
+def test_healthcheck_none_counts_as_missing() -> None:
+    problems = compute_check("DK003", dockerfiles=dockerfile("FROM a:1\nHEALTHCHECK NONE\n"))
+    assert [problem.line for problem in problems] == [2]
+    assert compute_check("DK003", dockerfiles={"Dockerfile.train": []}) == []
+
+
+def test_write_all_permissions(tmp_path: Path) -> None:
+    workflow = parsed(tmp_path, "ci.yml", "on: push\npermissions: write-all\njobs:\n  a: {}\n")
+    assert [problem.line for problem in compute_check("CI103", workflows={"ci.yml": workflow})] == [2]
+
+
+def test_make_test_counts_as_running_the_tests(tmp_path: Path) -> None:
+    text = "on: push\njobs:\n  a:\n    steps:\n      - run: make lint test\n"
+    assert compute_check("CI101", workflows={"ci.yml": parsed(tmp_path, "ci.yml", text)}) == []
+
+
+def test_schema_errors_name_the_key(tmp_path: Path, default_project: Path) -> None:
+    schema = json.loads((default_project / f"src/{PACKAGE}/model_contract.schema.json").read_text())
+    text = (default_project / "model_contract.yaml").read_text().replace("owner: ", "ownr: ")
+    problems = compute_check(
+        "MC101", contract=parsed(tmp_path, "c.yaml", text), contract_schema=schema, package=PACKAGE
+    )
+    assert sorted(problem.message for problem in problems) == [
+        "model.ownr: unknown key (not in the contract's schema)",
+        "model: 'owner' is a required property",
+    ]
+
+
+def test_pyproject_needs_a_project_table() -> None:
+    problems = compute_check("ST004", pyproject=Parsed("pyproject.toml", True, {"tool": {}}))
+    assert [problem.message for problem in problems] == [
+        "pyproject.toml has no `[project]` table with a `name`"
+    ]
+
+
+def answers(tmp_path: Path, **context: str) -> Parsed:
+    return parsed(tmp_path, "answers.json", json.dumps({"cookiecutter": context}, indent=2))
+
+
+@pytest.mark.parametrize(("recorded", "behind"), [("0.9.1", True), ("1.0.0", False), ("1.2", False)])
+def test_template_version_behind(tmp_path: Path, recorded: str, behind: bool) -> None:
+    template = Template("1.0.0", [])
+    problems = compute_check(
+        "TV101", answers=answers(tmp_path, _template_version=recorded), template=template
+    )
+    assert bool(problems) is behind
+
+
+def test_a_proprietary_project_has_no_license(tmp_path: Path) -> None:
+    template = Template("1.0.0", ["LICENSE", "src/{{cookiecutter.package_name}}/__init__.py"])
+    recorded = answers(tmp_path, license="Proprietary", package_name="pkg", _template_version="1.0.0")
+    problems = compute_check("TV102", answers=recorded, template=template, root=tmp_path)
+    assert [problem.path for problem in problems] == ["src/pkg/__init__.py"]
+
+
+def test_deprecated_apis_give_line_and_column() -> None:
+    code = "# client.transition_model_version_stage()\nx = 1; client.transition_model_version_stage(n)\n"
+    problems = compute_check("AP001", python_files={"src/a.py": code})
+    assert [(problem.line, problem.column) for problem in problems] == [(2, 15)]
+    imports = "from pandera import Field\nfrom pandera import typing\nfrom evidently import legacy\n"
+    assert [p.line for p in compute_check("AP002", python_files={"a.py": imports})] == [1]
+    assert [p.line for p in compute_check("AP003", python_files={"a.py": imports})] == [3]

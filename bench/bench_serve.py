@@ -1,0 +1,674 @@
+"""Serve a generated project's @champion model with `mlflow models serve` and with its own service, under wrk.
+
+Run by hand, not by pytest, against a project whose model is registered (`make promote`):
+`uv run python bench/bench_serve.py /path/to/customer-churn`. In one run, one server after the other, on
+127.0.0.1: the in-process `predict_proba` of one row (and the ceiling of 2 processes predicting), then each
+server at 1 and 16 connections, then the generated service for 60 s at 32 connections. It prints a markdown
+table with the targets; `--write-docs` also writes it as the `## Serving` section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- bench_serve:start -->", "<!-- bench_serve:end -->"
+TARGET_COLUMN = "churned"
+VERSIONS = (
+    "mlflow",
+    "fastapi",
+    "uvicorn",
+    "gunicorn",
+    "uvicorn-worker",
+    "scikit-learn",
+    "pandas",
+    "pydantic",
+)
+
+MLFLOW_SERVE = "mlflow models serve -m {uri} --env-manager local -p {port} -h 127.0.0.1"
+# As the image runs it (Dockerfile.serve), with 2 workers and bound to 127.0.0.1.
+GUNICORN = (
+    "gunicorn {app} -k uvicorn_worker.UvicornWorker -w {workers} -b 127.0.0.1:{port} "
+    "--worker-tmp-dir /dev/shm --no-control-socket"
+)
+UVICORN = "uvicorn {app} --workers {workers} --host 127.0.0.1 --port {port}"
+
+# Runs in the project's interpreter. `latency`: p50 in ms of `calls` one-row predict_proba on ready-made
+# frames, after a warm-up. `throughput`: says "ready", waits for a line on stdin, predicts for `seconds`
+# and prints its predictions per second (several processes started together give the machine's ceiling).
+IN_PROCESS = """
+import json, statistics, sys, time
+import mlflow.sklearn, pandas as pd
+mode, uri, data, target, calls, seconds = sys.argv[1:7]
+model = mlflow.sklearn.load_model(uri)
+frame = pd.read_csv(data).drop(columns=[target])
+rows = [frame.iloc[[i]] for i in range(min(len(frame), 200))]
+for row in rows[:50]:
+    model.predict_proba(row)
+if mode == "latency":
+    times = []
+    for i in range(int(calls)):
+        start = time.perf_counter()
+        model.predict_proba(rows[i % len(rows)])
+        times.append(time.perf_counter() - start)
+    print(json.dumps(statistics.median(times) * 1000))
+else:
+    print("ready", flush=True)
+    sys.stdin.readline()
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < float(seconds):
+        model.predict_proba(rows[done % len(rows)])
+        done += 1
+    print(json.dumps(done / (time.perf_counter() - start)))
+"""
+
+# wrk's script: POSTs the bodies in turn, counts answers outside 2xx (wrk's own count starts at 400) and
+# prints the figures as one JSON line (latencies in microseconds).
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local bodies = {
+%s
+}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) non2xx = 0; index = 0 end
+function request()
+  index = index %% #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[index])
+end
+function response(status, headers, body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+function done(summary, latency, requests)
+  local non2xx = 0
+  for _, thread in ipairs(threads) do non2xx = non2xx + thread:get("non2xx") end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %%d, "duration_us": %%d, "p50_us": %%.1f, "p99_us": %%.1f, ' ..
+    '"non2xx": %%d, "socket": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), non2xx,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one wrk run saw."""
+
+    connections: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    non2xx: int
+    socket_errors: int
+    spread: tuple[int, ...] = ()  # wrk's connections held by each server process, halfway through
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def errors(self) -> int:
+        return self.non2xx + self.socket_errors
+
+
+@dataclass(frozen=True)
+class Server:
+    """How to start one server, ask whether it is ready, and what it is sent."""
+
+    label: str
+    command: list[str]
+    env: dict[str, str]
+    ready_path: str
+    predict_path: str
+    bodies: list[bytes]
+
+
+def project_env(project: Path) -> dict[str, str]:
+    """The project's environment first on PATH (`mlflow models serve` needs it), its registry as tracking."""
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env["PATH"] = f"{project / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{project / 'mlflow.db'}"
+    return env
+
+
+def idle_share(seconds: float) -> float:
+    """Share of the machine's CPU time spent idle over the next `seconds` (Linux: /proc/stat)."""
+
+    def times() -> list[int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(field) for field in stat.readline().split()[1:]]
+
+    before = times()
+    time.sleep(seconds)
+    spent = [after - earlier for after, earlier in zip(times(), before, strict=True)]
+    return (spent[3] + spent[4]) / max(sum(spent), 1)  # idle + iowait
+
+
+def wait_for_quiet(limit: float, share: float = 0.9) -> float:
+    """Wait up to `limit` seconds for 5 s in which the CPUs are at least `share` idle; the last share seen."""
+    deadline = time.monotonic() + limit
+    while (idle := idle_share(5)) < share and time.monotonic() < deadline:
+        print(f"waiting for a quiet machine: {idle:.0%} idle", file=sys.stderr)
+    if idle < share:
+        print(f"warning: only {idle:.0%} idle: other work will show in the figures", file=sys.stderr)
+    return idle
+
+
+def run(command: Sequence[str | Path], env: dict[str, str], cwd: Path, timeout: float) -> str:
+    """Run a command, return its stdout; on failure stop the benchmark with its stderr."""
+    words = [str(part) for part in command]
+    result = subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(words)}\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_rows(project: Path, count: int) -> tuple[list[str], list[list[int | float | str]]]:
+    """Feature columns and the first rows of the test set; a column with a decimal point is float."""
+    with (project / "data" / "processed" / "test.csv").open(newline="", encoding="utf-8") as file:
+        table = list(csv.DictReader(file))[:count]
+    columns = [name for name in table[0] if name != TARGET_COLUMN]
+
+    def kind(name: str) -> type:
+        values = [row[name] for row in table]
+        try:
+            [float(value) for value in values]
+        except ValueError:
+            return str
+        return float if any(set(value) & set(".eE") for value in values) else int
+
+    kinds = {name: kind(name) for name in columns}
+    return columns, [[kinds[name](row[name]) for name in columns] for row in table]
+
+
+def in_process_p50(python: Path, project: Path, uri: str, env: dict[str, str], calls: int) -> float:
+    data = project / "data" / "processed" / "test.csv"
+    command = [python, "-c", IN_PROCESS, "latency", uri, data, TARGET_COLUMN, str(calls), "0"]
+    return float(json.loads(run(command, env, project, timeout=300)))
+
+
+def in_process_ceiling(
+    python: Path, project: Path, uri: str, env: dict[str, str], processes: int, seconds: float
+) -> float:
+    """Predictions per second of `processes` processes predicting at once, started together."""
+    data = project / "data" / "processed" / "test.csv"
+    command = [str(python), "-c", IN_PROCESS, "throughput", uri, str(data), TARGET_COLUMN, "0", str(seconds)]
+    workers: list[subprocess.Popen[str]] = []
+    try:
+        for _ in range(processes):
+            workers.append(
+                subprocess.Popen(
+                    command, cwd=project, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+                )
+            )
+        for worker in workers:
+            assert worker.stdout is not None
+            if worker.stdout.readline().strip() != "ready":
+                sys.exit("an in-process predictor failed to start")
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        return sum(float(json.loads(worker.communicate(timeout=seconds + 60)[0])) for worker in workers)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group, SIGKILL it if it is not gone in 20 s, and reap the leader."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            process.poll()
+            os.killpg(process.pid, 0)  # raises once every process of the group is gone
+            time.sleep(0.2)
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    """Status and body of one request on a fresh connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers={"content-type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def wait_ready(
+    server: Server, port: int, process: subprocess.Popen[bytes], log: Path, timeout: float
+) -> None:
+    """Ready once 20 fresh connections in a row get 200: with 2 workers, both have loaded the model."""
+    deadline, streak = time.monotonic() + timeout, 0
+    while streak < 20:
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            sys.exit(f"{server.label} did not become ready in {timeout:.0f} s:\n{tail}")
+        try:
+            status, _ = request(port, "GET", server.ready_path)
+        except OSError:
+            status = 0
+        streak = streak + 1 if status == 200 else 0
+        if status != 200:
+            time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def serving(server: Server, project: Path, workdir: Path, timeout: float) -> Iterator[int]:
+    """Start the server on a free port of 127.0.0.1 in a process group of its own; always stop the group."""
+    port = free_port()
+    command = [part.format(port=port) for part in server.command]
+    log = workdir / f"{server.label.split()[0].lower()}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=project,
+            env=server.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_ready(server, port, process, log, timeout)
+        yield port
+    finally:
+        stop(process)
+
+
+def run_wrk(port: int, server: Server, connections: int, seconds: int, workdir: Path, wrk: str) -> Load:
+    """One wrk run; halfway through, which server process holds how many of its connections."""
+    script = workdir / "post.lua"
+    bodies = ",\n".join(f"[==[{body.decode()}]==]" for body in server.bodies)
+    script.write_text(WRK_SCRIPT % bodies, encoding="utf-8")
+    url = f"http://127.0.0.1:{port}{server.predict_path}"
+    command = [
+        wrk,
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        script,
+        url,
+    ]
+    with subprocess.Popen(
+        [str(part) for part in command], cwd=workdir, env=server.env, stdout=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            time.sleep(seconds / 2)
+            spread = connections_by_process(port)
+            output, _ = process.communicate(timeout=seconds + 60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    line = next((line for line in output.splitlines() if line.startswith("BENCH ")), None)
+    if process.returncode or line is None:
+        sys.exit(f"wrk failed ({process.returncode}):\n{output}")
+    figures = json.loads(line.removeprefix("BENCH "))
+    return Load(
+        connections=connections,
+        requests=figures["requests"],
+        seconds=figures["duration_us"] / 1e6,
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        non2xx=figures["non2xx"],
+        socket_errors=figures["socket"],
+        spread=spread,
+    )
+
+
+def connections_by_process(port: int) -> tuple[int, ...]:
+    """Established connections to `port` per server process, most first (empty without `ss`)."""
+    if shutil.which("ss") is None:
+        return ()
+    filter_ = f"( sport = :{port} )"
+    listing = subprocess.run(
+        ["ss", "-tnpH", "state", "established", filter_],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=10,
+    ).stdout
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", listing):
+        counts[pid] = counts.get(pid, 0) + 1
+    return tuple(sorted(counts.values(), reverse=True))
+
+
+def servers(
+    args: argparse.Namespace, project: Path, env: dict[str, str], workdir: Path
+) -> tuple[Server, Server]:
+    """MLflow's server and the generated service, each with the test-set rows as bodies of its own format."""
+    columns, rows = test_rows(project, args.payloads)
+    mlflow = Server(
+        label="MLflow `mlflow models serve` (1 uvicorn worker)",
+        command=MLFLOW_SERVE.format(uri=args.model_uri, port="{port}").split(),
+        env=env,
+        ready_path="/ping",
+        predict_path="/invocations",
+        bodies=[
+            json.dumps({"dataframe_split": {"columns": columns, "data": [row]}}).encode() for row in rows
+        ],
+    )
+    has_worker = (project / ".venv" / "bin" / "gunicorn").exists() and "uvicorn-worker" in installed(
+        project, env, "uvicorn-worker"
+    )
+    if not has_worker:
+        print("gunicorn or uvicorn-worker is not installed: uvicorn --workers instead", file=sys.stderr)
+    template = GUNICORN if has_worker else UVICORN
+    multiproc = workdir / "prometheus"
+    multiproc.mkdir()
+    ours = Server(
+        label=f"generated service ({template.split()[0]}, {args.workers} uvicorn workers)",
+        command=template.format(app=args.app, workers=args.workers, port="{port}").split(),
+        env=env
+        | {
+            "MODEL_URI": args.model_uri,
+            "MODEL_CONTRACT": str(project / "model_contract.yaml"),
+            "INFERENCE_LOG": str(workdir / "inference.jsonl"),
+            "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+        },
+        ready_path="/ready",
+        predict_path="/predict",
+        bodies=[json.dumps(dict(zip(columns, row, strict=True))).encode() for row in rows],
+    )
+    return mlflow, ours
+
+
+def installed(project: Path, env: dict[str, str], *names: str) -> dict[str, str]:
+    """Python's version and those of the named distributions in the project's environment (if installed)."""
+    code = (
+        "import json, platform, sys; from importlib.metadata import PackageNotFoundError, version\n"
+        "found = {'Python': platform.python_version()}\n"
+        "for name in sys.argv[1:]:\n"
+        "    try: found[name] = version(name)\n"
+        "    except PackageNotFoundError: pass\n"
+        "print(json.dumps(found))"
+    )
+    python = project / ".venv" / "bin" / "python"
+    found: dict[str, str] = json.loads(run([python, "-c", code, *names], env, project, timeout=60))
+    return found
+
+
+def classes(server: Server, port: int, count: int) -> list[int]:
+    """The class predicted for each of the first bodies: MLflow's pyfunc answers it, ours says `churned`."""
+    answers = []
+    for body in server.bodies[:count]:
+        status, text = request(port, "POST", server.predict_path, body)
+        if status != 200:
+            sys.exit(f"{server.label} answered {status}: {text[:500]!r}")
+        prediction = json.loads(text)["predictions"][0]
+        answers.append(int(prediction["churned"] if isinstance(prediction, dict) else prediction))
+    return answers
+
+
+def versions(project: Path, env: dict[str, str]) -> str:
+    found = installed(project, env, *VERSIONS)
+    words = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False).stdout.split()
+    wrk = words[1] if len(words) > 1 else "unknown"
+    return ", ".join(f"{name} {value}" for name, value in found.items()) + f", wrk {wrk}"
+
+
+@dataclass(frozen=True)
+class Figures:
+    in_process_ms: float
+    ceiling: float | None
+    mlflow_one: Load
+    mlflow_many: Load
+    ours_one: Load
+    ours_many: Load
+    ours_soak: Load
+    p99_limit_ms: float
+    workers: int  # of the generated service
+    logged: int  # lines of the generated service's inference log
+    answered: int  # 2xx answers of the generated service, warm-up and checks included
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f} ms" if value < 100 else f"{value:.0f} ms"
+
+
+def spread(load: Load, workers: int) -> str:
+    """How wrk's connections were shared between the workers, e.g. `connections per worker: 16 + 0`."""
+    held = list(load.spread) + [0] * (workers - len(load.spread))
+    return "connections per worker: " + " + ".join(map(str, held)) if load.spread else "spread not seen"
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "FAIL"
+
+
+def table(f: Figures) -> list[str]:
+    mlflow_overhead = f.mlflow_one.p50_ms - f.in_process_ms
+    ours_overhead = f.ours_one.p50_ms - f.in_process_ms
+    share = f"; {f.ours_many.rate / f.ceiling:.0%} of the ceiling" if f.ceiling else ""
+    floor = 2 * f.mlflow_many.rate
+    soak = f"ours, {f.ours_soak.connections} connections for {f.ours_soak.seconds:.0f} s"
+    limit = f"≤ {f.p99_limit_ms:g} ms (contract)"
+    rows = [("in-process `predict_proba`, one row: p50", ms(f.in_process_ms), "", "")]
+    if f.ceiling:
+        rows.append(("in-process ceiling, 2 processes predicting", f"{f.ceiling:.0f} req/s", "", ""))
+    rows += [
+        ("MLflow: p50 at 1 connection", ms(f.mlflow_one.p50_ms), "", ""),
+        ("MLflow: p99 at 1 connection", ms(f.mlflow_one.p99_ms), "", ""),
+        ("MLflow: serving overhead (p50 minus in-process p50)", ms(mlflow_overhead), "", ""),
+        ("MLflow: throughput at 16 connections", f"{f.mlflow_many.rate:.0f} req/s", "", ""),
+        ("ours: p50 at 1 connection", ms(f.ours_one.p50_ms), "", ""),
+        (
+            "ours: p99 at 1 connection",
+            ms(f.ours_one.p99_ms),
+            limit,
+            verdict(f.ours_one.p99_ms <= f.p99_limit_ms),
+        ),
+        (
+            "ours: serving overhead (p50 minus in-process p50)",
+            ms(ours_overhead),
+            f"≤ {ms(mlflow_overhead / 5)} (1/5 of MLflow's)",
+            verdict(ours_overhead <= mlflow_overhead / 5),
+        ),
+        (
+            "ours: throughput at 16 connections",
+            f"{f.ours_many.rate:.0f} req/s ({spread(f.ours_many, f.workers)}{share})",
+            f"≥ {floor:.0f} req/s (twice MLflow's)",
+            verdict(f.ours_many.rate >= floor),
+        ),
+        (
+            f"{soak}: errors (non-2xx + socket)",
+            f"{f.ours_soak.errors} of {f.ours_soak.requests}",
+            "0",
+            verdict(f.ours_soak.errors == 0),
+        ),
+        (f"{soak}: p99", ms(f.ours_soak.p99_ms), limit, verdict(f.ours_soak.p99_ms <= f.p99_limit_ms)),
+        (
+            f"{soak}: p50; throughput",
+            f"{ms(f.ours_soak.p50_ms)}; {f.ours_soak.rate:.0f} req/s ({spread(f.ours_soak, f.workers)})",
+            "",
+            "",
+        ),
+    ]
+    lines = ["| what | measured | target | result |", "|---|---|---|---|"]
+    return lines + [f"| {' | '.join(row)} |" for row in rows]
+
+
+def report(f: Figures, header: str, commands: list[str]) -> str:
+    lines = [header, "", *table(f), ""]
+    lines.append(
+        f"The generated service's inference log holds {f.logged} lines for the {f.answered} predictions "
+        "that wrk and the checks counted (wrk does not count the requests in flight when it stops): it keeps "
+        "up, off the request path."
+    )
+    lines += ["", "Commands:", "", "```bash", *commands, "```"]
+    return "\n".join(lines)
+
+
+def write_docs(section: str) -> None:
+    """Replace the marked `## Serving` section of docs/benchmarks.md, or append it; the rest is kept as is."""
+    text = DOCS.read_text(encoding="utf-8")  # read just before writing: others edit the top of the file
+    before, found_start, rest = text.partition(START)
+    _, found_end, after = rest.partition(END)
+    if found_start and found_end:
+        DOCS.write_text(f"{before}{START}\n{section}\n{END}{after}", encoding="utf-8")
+    else:
+        DOCS.write_text(f"{text.rstrip()}\n\n## Serving\n\n{START}\n{section}\n{END}\n", encoding="utf-8")
+
+
+def drive(
+    server: Server, project: Path, workdir: Path, args: argparse.Namespace, wrk: str, soak: bool
+) -> dict[str, Any]:
+    """Start the server, check its answers, warm it up, then load it as the arguments say; always stop it."""
+    print(f"{server.label}: starting", file=sys.stderr)
+    with serving(server, project, workdir, args.start_timeout) as port:
+        figures: dict[str, Any] = {"classes": classes(server, port, 20)}
+        figures["warmup"] = run_wrk(port, server, 4, args.warmup, workdir, wrk)
+        print(f"{server.label}: {args.sequential} s at 1 connection, {args.load} s at 16", file=sys.stderr)
+        figures["one"] = run_wrk(port, server, 1, args.sequential, workdir, wrk)
+        figures["many"] = run_wrk(port, server, 16, args.load, workdir, wrk)
+        if soak:
+            print(f"{server.label}: {args.soak} s at 32 connections", file=sys.stderr)
+            figures["soak"] = run_wrk(port, server, 32, args.soak, workdir, wrk)
+    return figures
+
+
+def collect(args: argparse.Namespace, workdir: Path) -> str:
+    project: Path = args.project.resolve()
+    python = project / ".venv" / "bin" / "python"
+    if not python.exists() or not (project / "mlflow.db").exists():
+        sys.exit(f"{project} needs `uv sync`, `uv run dvc repro` and `make promote` first")
+    wrk = shutil.which("wrk") or sys.exit("wrk is not on PATH: apt-get install -y wrk")
+    env = project_env(project)
+    contract = yaml.safe_load((project / "model_contract.yaml").read_text(encoding="utf-8"))
+    idle = wait_for_quiet(args.wait_quiet)
+    print(f"in process: {args.calls} one-row predictions", file=sys.stderr)
+    in_process_ms = in_process_p50(python, project, args.model_uri, env, args.calls)
+    ceiling = None
+    if args.ceiling_seconds:
+        print(f"in process: 2 processes predicting for {args.ceiling_seconds} s", file=sys.stderr)
+        ceiling = in_process_ceiling(python, project, args.model_uri, env, 2, args.ceiling_seconds)
+    mlflow, ours = servers(args, project, env, workdir)
+    theirs = drive(mlflow, project, workdir, args, wrk, soak=False)
+    our = drive(ours, project, workdir, args, wrk, soak=True)
+    if theirs["classes"] != our["classes"]:
+        sys.exit(f"the servers disagree: MLflow predicted {theirs['classes']}, ours {our['classes']}")
+    idle_after = idle_share(5)
+    log = workdir / "inference.jsonl"
+    answered = len(our["classes"]) + sum(
+        run_.requests - run_.non2xx for run_ in our.values() if isinstance(run_, Load)
+    )
+    figures = Figures(
+        in_process_ms=in_process_ms,
+        ceiling=ceiling,
+        mlflow_one=theirs["one"],
+        mlflow_many=theirs["many"],
+        ours_one=our["one"],
+        ours_many=our["many"],
+        ours_soak=our["soak"],
+        p99_limit_ms=float(contract["slas"]["inference_latency_p99_ms"]),
+        workers=args.workers,
+        logged=len(log.read_bytes().splitlines()) if log.exists() else 0,
+        answered=answered,
+    )
+    header = (
+        f"Measured {date.today().isoformat()} on {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; {versions(project, env)}. Model: `{args.model_uri}` of a project rendered "
+        f"with the default answers. CPUs idle: {idle:.0%} in the 5 s before the start, {idle_after:.0%} in "
+        "the 5 s after the end. One server at a time on 127.0.0.1, wrk on the same machine "
+        f"with 1 thread, {args.payloads} distinct one-record bodies from the test set; {args.warmup} s of "
+        f"warm-up at 4 connections before each server's runs; {args.sequential} s at 1 connection, "
+        f"{args.load} s at 16. MLflow serves pyfunc (`predict`: the class); ours, the generated service, the "
+        "native flavor (`predict_proba`); both predicted the same classes for the first 20 bodies."
+    )
+    commands = [
+        " ".join(mlflow.command).format(port="PORT"),
+        f"MODEL_URI={args.model_uri} MODEL_CONTRACT=model_contract.yaml \\",
+        "  INFERENCE_LOG=/tmp/inference.jsonl PROMETHEUS_MULTIPROC_DIR=$(mktemp -d) \\",
+        f"  {' '.join(ours.command).format(port='PORT')}",
+        "wrk -t1 -c CONNECTIONS -d SECONDS --timeout 10s --latency -s post.lua http://127.0.0.1:PORT/predict",
+        f"uv run python bench/bench_serve.py {args.project} --write-docs  # all of the above, in turn",
+    ]
+    return report(figures, header, commands)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("project", type=Path, help="a generated project with a registered @champion")
+    parser.add_argument("--model-uri", default="models:/customer_churn@champion")
+    parser.add_argument(
+        "--app", default="customer_churn.serve.main:app", help="the generated service's app, for gunicorn"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="the generated service's workers (default 2)")
+    parser.add_argument("--calls", type=int, default=500, help="in-process predictions timed (default 500)")
+    parser.add_argument(
+        "--ceiling-seconds", type=int, default=10, help="2 processes predicting, for the ceiling (0: skip)"
+    )
+    parser.add_argument("--payloads", type=int, default=100, help="distinct bodies, from the test set")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of untimed load first (default 3)")
+    parser.add_argument("--sequential", type=int, default=10, help="seconds at 1 connection (default 10)")
+    parser.add_argument("--load", type=int, default=15, help="seconds at 16 connections (default 15)")
+    parser.add_argument("--soak", type=int, default=60, help="seconds at 32 connections (default 60)")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=600,
+        help="seconds to wait for 5 s with the CPUs 90%% idle before starting (default 600)",
+    )
+    parser.add_argument("--start-timeout", type=float, default=180, help="seconds a server has to be ready")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the `## Serving` section of the docs"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as workdir:
+        section = collect(args, Path(workdir))
+    print(section)
+    if args.write_docs:
+        write_docs(section)
+
+
+if __name__ == "__main__":
+    main()

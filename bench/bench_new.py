@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template"
 RENDER, NEW = "scaffold: render only, whole process", "scaffold: `scaffold new --no-input`, with hooks"
 CCDS_RENDER, CCDS_NEW = "ccds: render only, whole process", "ccds: `ccds --no-input`, with its hooks"
+INTERPRETER = "interpreter start (`python -c pass`), paid once per hook"
 TIE = 1.05  # ratios up to this are a tie: repeated runs of one command differ by that much on a shared box
 DOCS = ROOT / "docs" / "benchmarks.md"
 
@@ -146,16 +147,21 @@ def compile_stdlib(pythons: set[str], env: dict[str, str]) -> None:
         run([python, "-c", COMPILE_STDLIB], env)
 
 
-def render_commands(root: Path, ccds: Path | None, ccds_python: str) -> dict[str, Callable[[], list[str]]]:
-    """Whole-process commands, each making a fresh output directory when called."""
+Probe = Callable[[], dict[str, float]]  # one measurement: what it timed, in seconds
+
+
+def whole_process(name: str, command: Callable[[], list[str]], env: dict[str, str]) -> Probe:
+    return lambda: {name: timed_run(command(), env)}
+
+
+def render_probes(root: Path, ccds: Path | None, ccds_python: str, env: dict[str, str]) -> list[Probe]:
+    """The whole-process commands, each making a fresh output directory when it runs."""
     patches = "import ccds.__main__"  # what the `ccds` command runs first: its patches to cookiecutter
     commands = {
         RENDER: lambda: [
             sys.executable, "-c", RENDER_PROCESS.format(preamble=""), str(TEMPLATE), str(fresh_dir(root))
         ],
-        NEW: lambda: [
-            sys.executable, "-m", "scaffold", "new", "--no-input", "-o", str(fresh_dir(root))
-        ],
+        NEW: lambda: [sys.executable, "-m", "scaffold", "new", "--no-input", "-o", str(fresh_dir(root))],
     }  # fmt: skip
     if ccds is not None:
         commands[CCDS_RENDER] = lambda: [
@@ -164,19 +170,17 @@ def render_commands(root: Path, ccds: Path | None, ccds_python: str) -> dict[str
         commands[CCDS_NEW] = lambda: [
             ccds_python, "-m", "ccds", str(ccds), "--no-input", "-o", str(fresh_dir(root))
         ]  # fmt: skip
-    return commands
+    return [whole_process(name, command, env) for name, command in commands.items()]
 
 
-def time_whole_processes(
-    commands: dict[str, Callable[[], list[str]]], runs: int, env: dict[str, str]
-) -> dict[str, list[float]]:
-    """One untimed round, then `runs` rounds; the commands interleave, so drift on a shared box hits all."""
-    samples: dict[str, list[float]] = {name: [] for name in commands}
+def in_rounds(probes: list[Probe], runs: int) -> dict[str, list[float]]:
+    """One untimed round, then `runs` rounds of every probe in turn: drift on a shared box hits all alike."""
+    samples: dict[str, list[float]] = {}
     for round_ in range(runs + 1):
-        for name, command in commands.items():
-            seconds = timed_run(command(), env)
-            if round_:
-                samples[name].append(seconds)
+        for probe in probes:
+            for name, seconds in probe().items():
+                if round_:
+                    samples.setdefault(name, []).append(seconds)
     return samples
 
 
@@ -201,26 +205,23 @@ def rendered_post_gen_hook(destination: Path) -> Path:
     return destination
 
 
-def time_hook_parts(runs: int, root: Path, env: dict[str, str]) -> dict[str, list[float]]:
-    """Each function of the post-generation hook, in projects rendered without hooks; one untimed run first.
+def hook_parts_probe(root: Path, env: dict[str, str]) -> Probe:
+    """Each function of the post-generation hook, run in a project rendered without hooks.
 
     The hook itself is rendered and run (not a copy of its commands), so the figures follow its edits.
     """
-    from cookiecutter.main import cookiecutter
-
     hook = rendered_post_gen_hook(fresh_dir(root) / "post_gen_project.py")
-    parts: dict[str, list[float]] = {}
-    for round_ in range(runs + 1):
+
+    def probe() -> dict[str, float]:
+        from cookiecutter.main import cookiecutter
+
         out = str(fresh_dir(root))
         project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=out, accept_hooks=False))
-        measured = json.loads(run([sys.executable, "-c", HOOK_PARTS, hook], env, project))
-        for name, seconds in measured.items():
-            if round_:
-                parts.setdefault(name, []).append(seconds)
-    parts["interpreter start (`python -c pass`), paid once per hook"] = [
-        timed_run([sys.executable, "-c", "pass"], env) for _ in range(runs)
-    ]
-    return parts
+        parts: dict[str, float] = json.loads(run([sys.executable, "-c", HOOK_PARTS, hook], env, project))
+        parts[INTERPRETER] = timed_run([sys.executable, "-c", "pass"], env)
+        return parts
+
+    return probe
 
 
 def new_project(root: Path, env: dict[str, str]) -> Path:
@@ -252,13 +253,34 @@ def time_setup(runs: int, root: Path, env: dict[str, str]) -> tuple[dict[str, li
     return parts, mlflow
 
 
+def idle_share(seconds: float) -> float:
+    """Share of the machine's CPU time spent idle (or waiting for I/O) over the next `seconds`; Linux only."""
+
+    def times() -> list[int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(field) for field in stat.readline().split()[1:]]
+
+    before = times()
+    time.sleep(seconds)
+    spent = [after - earlier for after, earlier in zip(times(), before, strict=True)]
+    return (spent[3] + spent[4]) / max(sum(spent), 1)
+
+
+def wait_for_quiet(limit: float, share: float = 0.9) -> float:
+    """Wait up to `limit` seconds for 5 s with the CPUs at least `share` idle; return the last share seen."""
+    deadline = time.monotonic() + limit
+    while (idle := idle_share(5)) < share and time.monotonic() < deadline:
+        print(f"waiting for a quiet machine: CPUs {idle:.0%} idle", file=sys.stderr)
+    return idle
+
+
 def tool_version(command: list[str]) -> str:
     """The first word of a `--version` answer that starts with a digit."""
     words = subprocess.run(command, capture_output=True, text=True, check=False).stdout.split()
     return next((word for word in words if word[:1].isdigit()), "unknown")
 
 
-def machine(ccds_python: str | None, mlflow: str, no_package_bytecode: bool, load: float) -> str:
+def machine(ccds_python: str | None, mlflow: str, no_package_bytecode: bool, idle: float) -> str:
     ccds = ""
     if ccds_python:
         get = "from importlib.metadata import version; print(version('cookiecutter-data-science'))"
@@ -278,8 +300,8 @@ def machine(ccds_python: str | None, mlflow: str, no_package_bytecode: bool, loa
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; cookiecutter {version('cookiecutter')}, "
         f"dvc {version('dvc')}, mlflow {mlflow} (in the generated project), "
         f"uv {tool_version(['uv', '--version'])}, git {tool_version(['git', '--version'])}{ccds}. "
-        f"Bytecode: {bytecode}. Load average (1 min): {load:.2f} at the start, "
-        f"{os.getloadavg()[0]:.2f} at the end."
+        f"Bytecode: {bytecode}. CPUs idle: {idle:.0%} in the 5 s before the start, "
+        f"{idle_share(5):.0%} in the 5 s after the end."
     )
 
 
@@ -337,7 +359,7 @@ def report(rows: list[Row], parts: dict[str, list[float]], header: str) -> str:
 
 
 def collect(args: argparse.Namespace, root: Path) -> str:
-    load = os.getloadavg()[0]  # other work on the machine shows in the figures: say how much there was
+    idle = wait_for_quiet(args.wait_quiet)  # other work on the machine shows in the figures: say how much
     ccds_python = args.ccds_python if args.ccds else None
     if ccds_python and subprocess.run([ccds_python, "-c", "import ccds"], capture_output=True).returncode:
         sys.exit(
@@ -346,7 +368,13 @@ def collect(args: argparse.Namespace, root: Path) -> str:
     env = bench_env(root, args.no_package_bytecode)
     if args.no_package_bytecode:
         compile_stdlib({sys.executable, ccds_python or sys.executable}, env)
-    whole = time_whole_processes(render_commands(root, args.ccds, args.ccds_python), args.runs, env)
+    probes = render_probes(root, args.ccds, args.ccds_python, env)
+    if args.hook_parts:
+        probes.append(hook_parts_probe(root, env))
+    whole = in_rounds(probes, args.runs)
+    parts = {
+        name: samples for name, samples in whole.items() if name not in {RENDER, NEW, CCDS_RENDER, CCDS_NEW}
+    }
     in_process = time_in_process(sys.executable, TEMPLATE, "", args.runs, root, env)
     rows = [
         Row("scaffold: render only, API call in process", in_process),
@@ -371,8 +399,7 @@ def collect(args: argparse.Namespace, root: Path) -> str:
         rows += [Row(f"project: {name}", samples) for name, samples in setup.items()]
         total = [sum(pair) for pair in zip(*setup.values(), strict=True)]
         rows.append(Row("project: setup + first `dvc repro`", total, "≤ 60 s", verdict(total, 60.0)))
-    parts = time_hook_parts(args.runs, root, env) if args.hook_parts else {}
-    return report(rows, parts, machine(ccds_python, mlflow, args.no_package_bytecode, load))
+    return report(rows, parts, machine(ccds_python, mlflow, args.no_package_bytecode, idle))
 
 
 def write_docs(section: str, no_package_bytecode: bool) -> None:
@@ -412,6 +439,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-hook-parts", dest="hook_parts", action="store_false", help="skip the post-gen hook breakdown"
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=600,
+        help="seconds to wait for 5 s with the CPUs 90%% idle before starting (default 600)",
     )
     parser.add_argument(
         "--write-docs", action="store_true", help="refresh the marked section of docs/benchmarks.md"

@@ -30,16 +30,20 @@ def free_port() -> int:
 
 @contextmanager
 def running(command: list[str], environment: dict[str, str], url: str) -> Iterator[str]:
-    """Start a server process, wait until /ready answers, and stop it however the block ends."""
+    """Start a server process, wait until /ready answers, and stop it however the block ends.
+
+    Ready means ten answers in a row, each on a new connection: with several workers, each loads its model
+    on its own, and one that is still loading answers 503.
+    """
     process = subprocess.Popen(command, env=environment)
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        deadline, in_a_row = time.monotonic() + 90, 0
+        while in_a_row < 10:
             try:
                 with urllib.request.urlopen(f"{url}/ready", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:  # refused, reset or timed out while the server starts
+                    in_a_row = in_a_row + 1 if answer.status == 200 else 0
+            except OSError:  # refused, reset, timed out or 503 while the server starts
+                in_a_row = 0
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{command[2]} did not become ready") from None
                 time.sleep(0.2)

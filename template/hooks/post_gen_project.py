@@ -33,6 +33,7 @@ def record_answers() -> None:
     `scaffold check` read them; `cookiecutter --replay-file .scaffold-answers.json` renders the same project."""
     answers = {key: value for key, value in CONTEXT.items() if not key.startswith("_")}
     answers["_template_version"] = CONTEXT["_template_version"]
+    answers["_template_repo"] = CONTEXT["_template_repo"]
     ANSWERS_FILE.write_text(json.dumps({"cookiecutter": answers}, indent=2, sort_keys=True) + "\n")
 
 

@@ -264,7 +264,8 @@ def test_the_files_only_render_lacks_exactly_the_hook_made_files(
 # A small template from a dict of files: what the 3-way merge does with renames, deletions and binary files.
 
 HOOK = """import json, pathlib
-pathlib.Path(".scaffold-answers.json").write_text(json.dumps({"cookiecutter": {{ cookiecutter | jsonify }}}))
+answers = json.loads({{ cookiecutter | jsonify | tojson }})
+pathlib.Path(".scaffold-answers.json").write_text(json.dumps({"cookiecutter": answers}))
 """
 
 
@@ -282,38 +283,56 @@ def small_template(repo: Path, version: str, files: Mapping[str, str | bytes]) -
     release(repo, version)
 
 
-def test_renames_deletions_and_binary_files(tmp_path: Path) -> None:
+def small_project(tmp_path: Path, v1: Mapping[str, str | bytes], edits: Mapping[str, str | bytes]) -> Path:
+    """Template v1 in a new git repository (returned) and a project made from it, with the user's edits."""
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "--quiet")
-    notes = "".join(f"note {n}\n" for n in range(20))
-    small_template(
-        repo, "1.0.0", {"notes.txt": notes, "old.txt": "old\n", "logo.png": b"\x89PNG\0v1", "keep.txt": "k\n"}
-    )
+    small_template(repo, "1.0.0", v1)
     project = render(tmp_path / "out", template=repo / "template")
     git(project, "init", "--quiet")
-    edit(project / "notes.txt", "note 3\n", "note 3, mine\n")
+    for name, content in edits.items():
+        (project / name).write_bytes(content if isinstance(content, bytes) else content.encode())
     commit_all(project, "Mine")
-    small_template(
-        repo,
-        "2.0.0",
-        {
-            "docs/notes.txt": notes.replace("note 19", "note 19, moved"),
-            "logo.png": b"\x89PNG\0v2",
-            "keep.txt": "k\n",
-        },
-    )
+    return repo
+
+
+NOTES = "".join(f"note {n}\n" for n in range(20))
+
+
+def test_renames_deletions_and_binary_files(tmp_path: Path) -> None:
+    v1 = {"notes.txt": NOTES, "old.txt": "old\n", "logo.png": b"\x89PNG\0v1", "keep.txt": "k\n"}
+    repo = small_project(tmp_path, v1, {"notes.txt": NOTES.replace("note 3\n", "note 3, mine\n")})
+    v2 = {
+        "docs/notes.txt": NOTES.replace("note 19", "note 19, moved"),
+        "logo.png": b"\x89PNG\0v2",
+        "keep.txt": "k\n",
+    }
+    small_template(repo, "2.0.0", v2)
+    project = tmp_path / "out" / "demo"
 
     result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
 
     assert result.exit_code == 0, result.output
-    assert (project / "docs/notes.txt").read_text() == notes.replace("note 3\n", "note 3, mine\n").replace(
-        "note 19", "note 19, moved"
-    )
+    moved = NOTES.replace("note 3\n", "note 3, mine\n").replace("note 19", "note 19, moved")
+    assert (project / "docs/notes.txt").read_text() == moved  # the template moved it, with the user's edit
     assert (project / "logo.png").read_bytes() == b"\x89PNG\0v2"
     assert not (project / "old.txt").exists()
-    assert not (project / "notes.txt").exists()
-    assert (
-        git(project, "status", "--short")
-        == " M .scaffold-answers.json\n A docs/notes.txt\n M logo.png\n D notes.txt\n D old.txt\n"
+    assert git(project, "status", "--short") == (
+        " M .scaffold-answers.json\n R notes.txt -> docs/notes.txt\n M logo.png\n D old.txt\n"
     )
+
+
+def test_binary_and_delete_conflicts_keep_the_users_files_and_are_listed(tmp_path: Path) -> None:
+    v1 = {"logo.png": b"\x89PNG\0v1", "old.txt": "old\n"}
+    repo = small_project(tmp_path, v1, {"logo.png": b"\x89PNG\0mine", "old.txt": "old, mine\n"})
+    small_template(repo, "2.0.0", {"logo.png": b"\x89PNG\0v2"})
+    project = tmp_path / "out" / "demo"
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    assert result.exit_code == 1
+    assert "conflict: logo.png\n  conflict: old.txt\n" in result.stderr
+    assert (project / "logo.png").read_bytes() == b"\x89PNG\0mine"
+    assert (project / "old.txt").read_text() == "old, mine\n"
+    assert git(project, "status", "--short") == " M .scaffold-answers.json\n"

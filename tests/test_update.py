@@ -165,6 +165,16 @@ def test_an_answer_for_the_new_variable_comes_from_extra_context(project: Path) 
     assert "\tuv run pytest --quiet\n" in (project / "Makefile").read_text()
 
 
+def test_a_new_variable_is_asked_for_without_no_input(project: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["update", "--to", "2.0.0", "--project", str(project)], input="quay.io\n"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "docker_registry" in result.output
+    assert answers(project)["docker_registry"] == "quay.io"
+
+
 def test_to_git_url_and_ref(story: tuple[Path, Path], project: Path) -> None:
     result = scaffold(
         "update", "--to-git", f"{story[0].as_uri()}@v2.0.0", "--no-input", "--project", str(project)

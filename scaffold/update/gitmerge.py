@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import ScaffoldError
 
-IDENTITY = ["-c", "user.name=scaffold update", "-c", "user.email=update@scaffold.invalid"]
+IDENTITY = ["-c", "user.name=scaffold-update", "-c", "user.email=update@scaffold.invalid"]
 
 
 def git(project: Path, *args: str, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)) -> str:

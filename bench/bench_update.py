@@ -1,7 +1,7 @@
 """Time `scaffold update` as a user waits for it (a whole process) on a default project with one user edit
 that conflicts, and count the git processes it starts. Run by hand; figures go to docs/benchmarks.md.
 
-    uv run python bench/bench_update.py [-n 7] [--cruft]
+    uv run python bench/bench_update.py [-n 7] [--cruft /tmp/cruft-venv/bin/cruft]
 
 Two cases, each from a fresh copy of the same committed project:
 - installed: the project was made from template 0.0.9 (a tag of a local template repository: the installed
@@ -115,18 +115,24 @@ def run_case(name: str, project: Path, command: list[str], runs: int, root: Path
     )
 
 
-def run_cruft(repo: Path, root: Path, runs: int) -> None:
-    """cruft update of the same project, with the template at the repository root (cruft's layout)."""
-    cruft = shutil.which("cruft")
-    if cruft is None:
-        print("cruft: not installed (uv tool install cruft), skipped")
-        return
-    flat = root / "flat-repo"
+def run_cruft(cruft: str, repo: Path, root: Path, runs: int) -> None:
+    """`cruft update` of the same change on the same project (cruft's own create, --directory template)."""
+    flat = root / "flat-repo"  # a clone: cruft records its URL and clones it again on update
     git(root, "clone", "--quiet", str(repo), str(flat))
-    git(flat, "checkout", "--quiet", "v1.0.0")
     project = root / "cruft-project"
     subprocess.run(
-        [cruft, "create", "--no-input", "--directory", "template", "-o", str(project), str(flat)],
+        [
+            cruft,
+            "create",
+            "--no-input",
+            "--directory",
+            "template",
+            "--checkout",
+            "v1.0.0",
+            "--output-dir",
+            str(project),
+            str(flat),
+        ],
         check=True,
         capture_output=True,
     )
@@ -137,25 +143,33 @@ def run_cruft(repo: Path, root: Path, runs: int) -> None:
     makefile = project / "Makefile"
     makefile.write_text(makefile.read_text().replace(*USER_EDIT))
     git(project, "commit", "--quiet", "-am", "mine")
-    samples = []
+    samples, codes = [], set()
     for index in range(runs):
         copy = root / f"cruft-{index}"
         shutil.copytree(project, copy, symlinks=True)
         start = time.perf_counter()
-        subprocess.run(
+        result = subprocess.run(
             [cruft, "update", "--skip-apply-ask", "--checkout", "v2.0.0", "--project-dir", str(copy)],
             capture_output=True,
             check=False,
         )
         samples.append(time.perf_counter() - start)
+        codes.add(result.returncode)
     low, high = min(samples), max(samples)
-    print(f"cruft update: median {statistics.median(samples):.3f} s (min {low:.3f}, max {high:.3f})")
+    left = "markers" if "<<<<<<<" in (copy / "Makefile").read_text() else "no markers"
+    rejects = [path.name for path in copy.rglob("*.rej")]
+    print(
+        f"cruft update: median {statistics.median(samples):.3f} s (min {low:.3f}, max {high:.3f}); "
+        f"exit codes {sorted(codes)}; Makefile: {left}; .rej files: {rejects or 'none'}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=7)
-    parser.add_argument("--cruft", action="store_true", help="Time `cruft update` too (cruft on PATH).")
+    parser.add_argument(
+        "--cruft", metavar="PATH", help="Time `cruft update` too, with this cruft executable."
+    )
     args = parser.parse_args()
     installed = json.loads((template_dir() / "cookiecutter.json").read_text())["_template_version"]
     with tempfile.TemporaryDirectory() as scratch:
@@ -175,7 +189,7 @@ def main() -> None:
             root,
         )
         if args.cruft:
-            run_cruft(repo, root, args.runs)
+            run_cruft(args.cruft, repo, root, args.runs)
 
 
 if __name__ == "__main__":

@@ -181,6 +181,8 @@ def update(
         )
         for path in plan.conflicts:
             click.echo(f"  conflict: {path}", err=True)
+        for message in plan.messages:  # git's account: which side's file was kept, and why
+            click.echo(f"  git: {message}", err=True)
         ctx.exit(EXIT_FAILURE)
 
 

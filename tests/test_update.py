@@ -343,6 +343,7 @@ def test_binary_and_delete_conflicts_keep_the_users_files_and_are_listed(tmp_pat
 
     assert result.exit_code == 1
     assert "conflict: logo.png\n  conflict: old.txt\n" in result.stderr
+    assert "deleted in template 2.0.0 and modified in your project" in result.stderr
     assert (project / "logo.png").read_bytes() == b"\x89PNG\0mine"
     assert (project / "old.txt").read_text() == "old, mine\n"
     assert git(project, "status", "--short") == " M .scaffold-answers.json\n"

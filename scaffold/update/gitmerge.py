@@ -89,12 +89,11 @@ def merge(project: Path, base: str, theirs: str, base_label: str, theirs_label: 
     )
     head, _, informational = output.partition("\0\0")
     tree, *conflicts = head.split("\0")
-    return Merge(
-        tree=tree,
-        conflicts=sorted({path for path in conflicts if path}),
-        messages=conflict_messages(informational),
-        labels={base_commit: base_label, theirs_commit: theirs_label, ours_commit: "your project"},
-    )
+    labels = {base_commit: base_label, theirs_commit: theirs_label, ours_commit: "your project"}
+    messages = conflict_messages(informational)
+    for commit, label in labels.items():
+        messages = [message.replace(commit, label) for message in messages]
+    return Merge(tree, sorted({path for path in conflicts if path}), messages, labels)
 
 
 def conflict_messages(informational: str) -> list[str]:

@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import REPO_ROOT, git
-from scaffold import __version__
+from scaffold import __version__, atomic
 from scaffold.cli import cli
 from scaffold.render import render
+from scaffold.update import apply_update, plan_update
 from scaffold.update.renders import HOOK_MADE, render_files
 from scaffold.update.sources import installed_template
 
@@ -165,6 +166,26 @@ def test_an_answer_for_the_new_variable_comes_from_extra_context(project: Path) 
     assert "\tuv run pytest --quiet\n" in (project / "Makefile").read_text()
 
 
+def test_a_failure_while_writing_the_update_changes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_edits_the_test_target(project)
+    plan = plan_update(project, to_version="2.0.0", extra={})
+    assert len(plan.contents) == 3
+    calls: list[Path] = []
+
+    def fail_on_third(source: Path, target: Path) -> None:
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError("disk full (injected)")
+        shutil.move(source, target)
+
+    monkeypatch.setattr(atomic, "_replace", fail_on_third)
+    with pytest.raises(OSError, match="injected"):
+        apply_update(plan)
+    assert git(project, "status", "--short", "--untracked-files=all") == ""
+
+
 def test_a_new_variable_is_asked_for_without_no_input(project: Path) -> None:
     result = CliRunner().invoke(
         cli, ["update", "--to", "2.0.0", "--project", str(project)], input="quay.io\n"
@@ -220,6 +241,28 @@ def test_a_version_nowhere_to_be_found_is_an_error_naming_both_sources(project: 
     assert result.exit_code == 2
     assert f"the installed scaffold has template {__version__}" in result.stderr
     assert str(tmp_path / "gone") in result.stderr
+    assert git(project, "status", "--short") == ""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--to", "9.9.9"], "template 9.9.9 is not available"),
+        (["--to-git", "REPO@v9.9.9"], "cannot fetch the template at file://"),
+        (["--to-git", "no-ref-given"], "--to-git expects URL@REF"),
+        (["--to", "2.0.0", "--to-git", "REPO@v2.0.0"], "--to and --to-git name two targets"),
+    ],
+    ids=["unknown-version", "unknown-ref", "no-ref", "two-targets"],
+)
+def test_a_bad_target_is_refused(
+    story: tuple[Path, Path], project: Path, arguments: list[str], message: str
+) -> None:
+    arguments = [argument.replace("REPO", story[0].as_uri()) for argument in arguments]
+
+    result = scaffold("update", *arguments, "--no-input", "--project", str(project))
+
+    assert result.exit_code == 2
+    assert message in result.stderr
     assert git(project, "status", "--short") == ""
 
 

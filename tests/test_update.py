@@ -153,7 +153,8 @@ def test_after_resolving_the_conflict_the_project_runs(project: Path) -> None:
         ["uv", "run", "dvc", "repro"],
         ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"],
     ):
-        subprocess.run(command, cwd=project, check=True, capture_output=True)
+        run = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert run.returncode == 0, f"{' '.join(command)}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
 
 
 def test_an_answer_for_the_new_variable_comes_from_extra_context(project: Path) -> None:

@@ -53,7 +53,14 @@ def require_clean_repository(project: Path) -> None:
     if probe.returncode != 0:
         raise ScaffoldError("the repository has no commit yet", file=project, hint="commit the project first")
     status = git(project, "status", "--porcelain", "-z", "--untracked-files=all")
-    dirty = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3})
+    paths: set[str] = set()
+    entries = iter(status.split("\0"))
+    for entry in entries:
+        if len(entry) > 3:
+            paths.add(entry[3:])
+            if "R" in entry[:2] or "C" in entry[:2]:
+                next(entries, None)  # a rename's or copy's source path follows it
+    dirty = sorted(paths)
     if dirty:
         shown = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
         raise ScaffoldError(

@@ -5,7 +5,7 @@ the targets are replaced only when all are written; a failure while replacing re
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 
@@ -37,3 +37,52 @@ def write_all(contents: Mapping[Path, str]) -> None:
         for temporary in staged.values():
             temporary.unlink(missing_ok=True)
         raise
+
+
+def replace_all(contents: Mapping[Path, bytes | None], executable: Collection[Path] = ()) -> None:
+    """Give every path its new bytes (None deletes it; `executable` ones get the x bits), or change none.
+
+    Deletions happen last, after every new file is in place; a folder a deletion empties is removed too.
+    """
+    originals = {path: path.read_bytes() if path.is_file() else None for path in contents}
+    modes = {path: path.stat().st_mode for path in contents if path.is_file()}
+    staged: dict[Path, Path] = {}
+    done: list[Path] = []
+    try:
+        for path, data in contents.items():
+            if data is None:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.scaffold-tmp")
+            temporary.write_bytes(data)
+            mode = modes.get(path, 0o644)
+            temporary.chmod(mode | 0o111 if path in executable else mode & ~0o111)
+            staged[path] = temporary
+        for path, temporary in staged.items():
+            _replace(temporary, path)
+            done.append(path)
+        for path, data in contents.items():
+            if data is None and path.exists():
+                path.unlink()
+                done.append(path)
+    except BaseException:
+        for path in done:
+            original = originals[path]
+            if original is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(original)
+                path.chmod(modes[path])
+        for temporary in staged.values():
+            temporary.unlink(missing_ok=True)
+        raise
+    for path, data in contents.items():
+        if data is None:
+            _remove_empty_parents(path)
+
+
+def _remove_empty_parents(path: Path) -> None:
+    folder = path.parent
+    while folder != folder.parent and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -120,6 +120,72 @@ def add_stage(
         click.echo(f"wrote {path.relative_to(project)}")
 
 
+@cli.command()
+@click.option(
+    "--to", "to_version", metavar="VERSION", help="Template version (tag vVERSION of its repository)."
+)
+@click.option("--to-git", metavar="URL@REF", help="A template repository and a branch or tag.")
+@click.option("--dry-run", is_flag=True, help="Print the patch; change nothing.")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project directory.",
+)
+@click.option(
+    "--extra-context", multiple=True, metavar="KEY=VALUE", help="Answer or change a template variable."
+)
+@click.option("--no-input", is_flag=True, help="Take defaults for variables the new template added.")
+@click.pass_context
+def update(
+    ctx: click.Context,
+    to_version: str | None,
+    to_git: str | None,
+    dry_run: bool,
+    project: Path,
+    extra_context: tuple[str, ...],
+    no_input: bool,
+) -> None:
+    """Bring the project up to the installed template (or --to, --to-git) with a 3-way merge.
+
+    Your edits are kept, the template's are applied; lines both changed are left with conflict markers and
+    listed, and the exit code is then 1. Refuses (exit 2, nothing changed) on uncommitted changes.
+    """
+    from .render import parse_extra_context
+    from .update import apply_update, plan_update
+    from .update.renders import prompt_new_variable
+
+    plan = plan_update(
+        project,
+        to_version=to_version,
+        to_git=to_git,
+        extra=parse_extra_context(extra_context),
+        ask=None if no_input else prompt_new_variable,
+    )
+    if not plan.contents:
+        click.echo(f"Up to date with template {plan.new_version}: nothing to change.")
+        return
+    if dry_run:
+        click.echo(plan.diff(), nl=False)
+    else:
+        added = set(plan.added)
+        apply_update(plan)
+        click.echo(f"Updated from template {plan.old_version} to {plan.new_version}:")
+        for path, data in plan.contents.items():
+            click.echo(f"  {'D' if data is None else 'A' if path in added else 'M'} {path}")
+    if plan.conflicts:
+        would = "would be left" if dry_run else "left"
+        click.echo(
+            f"{len(plan.conflicts)} conflict(s) {would}: resolve the <<<<<<< markers, then commit", err=True
+        )
+        for path in plan.conflicts:
+            click.echo(f"  conflict: {path}", err=True)
+        for message in plan.messages:  # git's account: which side's file was kept, and why
+            click.echo(f"  git: {message}", err=True)
+        ctx.exit(EXIT_FAILURE)
+
+
 CHECK_FORMATS = ("text", "concise", "json", "github", "sarif", "markdown")
 
 

@@ -38,9 +38,13 @@ def parse_extra_context(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def render(
-    output_dir: Path, extra_context: Mapping[str, str] | None = None, *, no_input: bool = True
+    output_dir: Path,
+    extra_context: Mapping[str, str] | None = None,
+    *,
+    no_input: bool = True,
+    template: Path | None = None,
 ) -> Path:
-    """Render a project into `output_dir` and return its path."""
+    """Render a project into `output_dir` (the bundled template unless `template`); return its path."""
     from cookiecutter.exceptions import (
         CookiecutterException,
         FailedHookException,
@@ -55,7 +59,7 @@ def render(
         try:
             rendered = Path(
                 cookiecutter(
-                    str(template_dir()),
+                    str(template or template_dir()),
                     no_input=no_input,
                     extra_context=dict(extra_context or {}),
                     output_dir=str(staging),

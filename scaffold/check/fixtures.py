@@ -290,6 +290,33 @@ class Fixtures:
         )
         return Template(str(config.get("_template_version", "")), files)
 
+    # Added for the TV rules on what a template update leaves behind.
+
+    @cached_property
+    def git_text_files(self) -> dict[str, str]:
+        """The text of each file git tracks (binary files and files over 2 MB left out)."""
+        texts = {}
+        for name in self.git_files:
+            path = self.root / name
+            if not path.is_file() or path.is_symlink() or path.stat().st_size > 2_000_000:
+                continue
+            data = path.read_bytes()
+            if b"\0" not in data[:8192]:
+                texts[name] = data.decode("utf-8", errors="replace")
+        return texts
+
+    @cached_property
+    def reject_files(self) -> list[str]:
+        """`*.rej` files, tracked or not (hidden folders such as .git, .venv and .dvc left out)."""
+        found: list[str] = []
+        for folder, subfolders, names in os.walk(self.root):
+            subfolders[:] = sorted(
+                name for name in subfolders if not name.startswith(".") and name != "node_modules"
+            )
+            base = Path(folder).relative_to(self.root)
+            found += [(base / name).as_posix() for name in sorted(names) if name.endswith(".rej")]
+        return found
+
 
 @dataclass(frozen=True)
 class Template:

@@ -134,6 +134,8 @@ def main() -> None:
     notes: list[str] = []
     record_answers()
     remove_unchosen_files()
+    if CONTEXT.get("_files_only"):  # `scaffold update` renders the files to diff: no git, DVC, data or lock
+        return
     has_git = init_git(notes)
     write_sample_data()
     track_data_with_dvc(notes, has_git)

@@ -184,6 +184,8 @@ BREAKS: list[tuple[str, Callable[[Path], None], str, int | str]] = [
         "_template_version",
     ),
     ("TV102", delete(f"src/{PACKAGE}/gate.py"), f"src/{PACKAGE}/gate.py", 1),
+    ("TV103", edit("Makefile", "\ntest:", "\n<<<<<<< your project\ntest:"), "Makefile", "^<<<<<<< "),
+    ("TV104", write("Makefile.rej", "@@ -1 +1 @@\n-a\n+b\n"), "Makefile.rej", 1),
     (
         "AP001",
         edit(

@@ -81,9 +81,9 @@ class TV101(TemplateVersion):
     def check(answers: Parsed, template: Template | None) -> Iterator[Problem]:
         """The project was made from an older version of the template than the one installed.
 
-        The template has changed since: fixes and conventions the checks expect may be missing. Read the
-        changelog between the two versions and apply what applies, then update `_template_version` in
-        .scaffold-answers.json.
+        The template has changed since: fixes and conventions the checks expect may be missing. Run
+        `scaffold update` (a 3-way merge: your edits stay, the template's are applied), resolve the conflicts
+        it lists, if any, and commit.
         """
         version = str(recorded(answers).get("_template_version", ""))
         if template is None or version_key(template.version) is None:
@@ -129,3 +129,45 @@ class TV102(TemplateVersion):
         for name in expected_files(template, recorded(answers)):
             if not (root / name).is_file():
                 yield Problem(f"{name} is missing (the template creates it)", name)
+
+
+CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
+
+
+class TV103(TemplateVersion):
+    """No file git tracks holds a conflict marker left by a merge or a template update."""
+
+    name = "conflict-marker-left"
+
+    @staticmethod
+    def check(git_text_files: dict[str, str]) -> Iterator[Problem]:
+        """A tracked file has a line starting with `<<<<<<< ` or `>>>>>>> `: an unresolved conflict.
+
+        `scaffold update` (like `git merge`) leaves the lines that both you and the template changed between
+        markers: your version above `=======`, the template's below. The file is broken until you resolve it
+        (Python, YAML and Makefiles do not parse with markers in them). Keep the right lines, delete the three
+        marker lines, and commit.
+        """
+        for path, text in git_text_files.items():
+            if "<<<<<<< " not in text and ">>>>>>> " not in text:
+                continue  # the common case, found at C speed (uv.lock alone is about 1 MB)
+            for found in CONFLICT_MARKER.finditer(text):
+                line = text.count("\n", 0, found.start()) + 1
+                yield Problem(f"conflict marker `{found.group(1)}`: resolve the conflict", path, line)
+
+
+class TV104(TemplateVersion):
+    """No `*.rej` file is left in the project."""
+
+    name = "reject-file-left"
+
+    @staticmethod
+    def check(reject_files: list[str]) -> Iterator[Problem]:
+        """A `.rej` file is in the project: the rejected part of a patch that did not apply.
+
+        `cruft update` and `patch` write the hunks they could not apply to FILE.rej and carry on: that part of
+        the template's change is missing from FILE until someone applies it by hand. Apply the hunks in the
+        .rej file to the file next to it (or decide they do not apply), then delete the .rej file.
+        """
+        for path in reject_files:
+            yield Problem(f"{path} holds a rejected patch: apply it by hand, then delete it", path)

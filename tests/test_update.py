@@ -1,0 +1,393 @@
+"""`scaffold update`, told as stories: build template v1, render a project, edit it as a user, build v2,
+update, and read the exact text and `git status` that result."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import REPO_ROOT, git
+from scaffold import __version__, atomic
+from scaffold.cli import cli
+from scaffold.render import render
+from scaffold.update import apply_update, plan_update
+from scaffold.update.renders import HOOK_MADE, render_files
+from scaffold.update.sources import installed_template
+
+SLUG = "{{cookiecutter.project_slug}}"
+CI = ".github/workflows/ci.yml"
+CONFLICT = (
+    "<<<<<<< your project\n\tuv run pytest -x\n=======\n\tuv run pytest --quiet\n>>>>>>> template 2.0.0\n"
+)
+NEW_STEP = """
+      - name: Check the project against the template
+        run: uvx --from scaffold-mlops scaffold check
+"""
+
+
+def scaffold(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def commit_all(directory: Path, message: str) -> None:
+    git(directory, "add", "--all")
+    git(directory, "commit", "--quiet", "--no-verify", "-m", message)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} is not once in {path}: the template changed, update the test"
+    path.write_text(text.replace(old, new))
+
+
+def set_version(template: Path, version: str, repo: Path, **variables: str) -> None:
+    config_path = template / "cookiecutter.json"
+    config = json.loads(config_path.read_text())
+    config.update(variables, _template_version=version, _template_repo=repo.as_uri())
+    config_path.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def release(repo: Path, version: str) -> None:
+    commit_all(repo, f"Template {version}")
+    git(repo, "tag", f"v{version}")
+
+
+@pytest.fixture(scope="session")
+def story(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A template repository with tags v1.0.0 and v2.0.0 (the real template, then three edits and a new
+    variable), and a project rendered from v1.0.0 and committed."""
+    repo = tmp_path_factory.mktemp("template-repo")
+    template = repo / "template"
+    shutil.copytree(REPO_ROOT / "template", template, ignore=shutil.ignore_patterns("__pycache__"))
+    git(repo, "init", "--quiet")
+    set_version(template, "1.0.0", repo)
+    release(repo, "1.0.0")
+    project = render(tmp_path_factory.mktemp("v1"), template=template)
+    commit_all(project, "Start from the scaffold template")
+
+    makefile = template / SLUG / "Makefile"
+    edit(
+        makefile,
+        "setup:  ## Create .venv with the locked dependencies\n\tuv sync\n",
+        "setup:  ## Create .venv with the locked dependencies\n\tuv sync --locked\n",
+    )
+    edit(makefile, "\tuv run pytest\n", "\tuv run pytest --quiet\n")
+    edit(template / SLUG / CI, "        run: uv run pytest\n", "        run: uv run pytest\n" + NEW_STEP)
+    set_version(template, "2.0.0", repo, docker_registry="ghcr.io")
+    release(repo, "2.0.0")
+    return repo, project
+
+
+@pytest.fixture
+def project(story: tuple[Path, Path], tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(story[1], copy, symlinks=True)
+    return copy
+
+
+def user_edits_the_test_target(project: Path) -> None:
+    edit(project / "Makefile", "\tuv run pytest\n", "\tuv run pytest -x\n")
+    commit_all(project, "Stop at the first failure")
+
+
+def answers(project: Path) -> dict[str, str]:
+    return json.loads((project / ".scaffold-answers.json").read_text())["cookiecutter"]
+
+
+def test_update_keeps_the_users_edit_applies_the_templates_and_lists_the_conflict(project: Path) -> None:
+    user_edits_the_test_target(project)
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "Updated from template 1.0.0 to 2.0.0:\n"
+        "  M .github/workflows/ci.yml\n  M .scaffold-answers.json\n  M Makefile\n"
+    )
+    assert "conflict: Makefile" in result.stderr
+    makefile = (project / "Makefile").read_text()
+    assert "\tuv sync --locked\n" in makefile  # the template's edit, on a line the user left alone
+    assert "test:  ## Run the tests\n" + CONFLICT in makefile
+    assert "        run: uv run pytest\n" + NEW_STEP in (project / CI).read_text()
+    assert answers(project)["_template_version"] == "2.0.0"
+    assert answers(project)["docker_registry"] == "ghcr.io"  # the new variable's default (--no-input)
+    assert (
+        git(project, "status", "--short")
+        == " M .github/workflows/ci.yml\n M .scaffold-answers.json\n M Makefile\n"
+    )
+
+
+def test_check_reports_the_conflict_markers_left(project: Path) -> None:
+    user_edits_the_test_target(project)
+    scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    result = scaffold("check", str(project), "--select", "TV103", "--format", "concise")
+
+    line = (project / "Makefile").read_text().splitlines().index("<<<<<<< your project") + 1
+    assert result.exit_code == 1
+    assert f"Makefile:{line}:" in result.stdout
+    assert result.stdout.count("TV103") == 2  # the <<<<<<< and the >>>>>>> lines
+
+
+@pytest.mark.slow
+def test_after_resolving_the_conflict_the_project_runs(project: Path) -> None:
+    user_edits_the_test_target(project)
+    scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+    makefile = project / "Makefile"
+    edit(
+        makefile,
+        CONFLICT,
+        "\tuv run pytest -x --quiet\n",
+    )
+    commit_all(project, "Update to template 2.0.0")
+
+    assert scaffold("check", str(project), "--select", "TV").exit_code == 0
+    for command in (
+        ["uv", "sync", "--quiet"],
+        ["uv", "run", "dvc", "repro"],
+        ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"],
+    ):
+        run = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert run.returncode == 0, f"{' '.join(command)}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+
+
+def test_an_answer_for_the_new_variable_comes_from_extra_context(project: Path) -> None:
+    result = scaffold(
+        "update", "--to", "2.0.0", "--extra-context", "docker_registry=quay.io", "--project", str(project)
+    )
+
+    assert result.exit_code == 0, result.output  # no user edit: no conflict
+    assert answers(project)["docker_registry"] == "quay.io"
+    assert "\tuv run pytest --quiet\n" in (project / "Makefile").read_text()
+
+
+def test_a_failure_while_writing_the_update_changes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_edits_the_test_target(project)
+    plan = plan_update(project, to_version="2.0.0", extra={})
+    assert len(plan.contents) == 3
+    calls: list[Path] = []
+
+    def fail_on_third(source: Path, target: Path) -> None:
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError("disk full (injected)")
+        shutil.move(source, target)
+
+    monkeypatch.setattr(atomic, "_replace", fail_on_third)
+    with pytest.raises(OSError, match="injected"):
+        apply_update(plan)
+    assert git(project, "status", "--short", "--untracked-files=all") == ""
+
+
+def test_a_new_variable_is_asked_for_without_no_input(project: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["update", "--to", "2.0.0", "--project", str(project)], input="quay.io\n"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "docker_registry" in result.output
+    assert answers(project)["docker_registry"] == "quay.io"
+
+
+def test_to_git_url_and_ref(story: tuple[Path, Path], project: Path) -> None:
+    result = scaffold(
+        "update", "--to-git", f"{story[0].as_uri()}@v2.0.0", "--no-input", "--project", str(project)
+    )
+
+    assert result.exit_code == 0, result.output
+    assert answers(project)["_template_version"] == "2.0.0"
+
+
+def test_a_dirty_tree_is_refused_and_left_alone(project: Path) -> None:
+    (project / "README.md").write_text("mine\n")
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    assert result.exit_code == 2
+    assert "uncommitted changes (README.md)" in result.stderr
+    assert git(project, "status", "--short") == " M README.md\n"
+    assert answers(project)["_template_version"] == "1.0.0"
+
+
+def test_dry_run_prints_the_patch_and_changes_nothing(project: Path) -> None:
+    user_edits_the_test_target(project)
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--dry-run", "--project", str(project))
+
+    assert result.exit_code == 1  # the conflict it would leave
+    assert "--- a/Makefile\n+++ b/Makefile\n" in result.stdout
+    assert "-\tuv sync\n+\tuv sync --locked\n" in result.stdout
+    assert "+<<<<<<< your project\n" in result.stdout
+    assert "conflict: Makefile" in result.stderr
+    assert git(project, "status", "--short") == ""
+
+
+def test_a_version_nowhere_to_be_found_is_an_error_naming_both_sources(project: Path, tmp_path: Path) -> None:
+    path = project / ".scaffold-answers.json"
+    recorded = json.loads(path.read_text())
+    recorded["cookiecutter"]["_template_repo"] = str(tmp_path / "gone")
+    path.write_text(json.dumps(recorded, indent=2))
+    commit_all(project, "Point at a template repository that is gone")
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    assert result.exit_code == 2
+    assert f"the installed scaffold has template {__version__}" in result.stderr
+    assert str(tmp_path / "gone") in result.stderr
+    assert git(project, "status", "--short") == ""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--to", "9.9.9"], "template 9.9.9 is not available"),
+        (["--to-git", "REPO@v9.9.9"], "cannot fetch the template at file://"),
+        (["--to-git", "no-ref-given"], "--to-git expects URL@REF"),
+        (["--to", "2.0.0", "--to-git", "REPO@v2.0.0"], "--to and --to-git name two targets"),
+    ],
+    ids=["unknown-version", "unknown-ref", "no-ref", "two-targets"],
+)
+def test_a_bad_target_is_refused(
+    story: tuple[Path, Path], project: Path, arguments: list[str], message: str
+) -> None:
+    arguments = [argument.replace("REPO", story[0].as_uri()) for argument in arguments]
+
+    result = scaffold("update", *arguments, "--no-input", "--project", str(project))
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert git(project, "status", "--short") == ""
+
+
+def test_a_project_without_answers_is_refused(project: Path) -> None:
+    git(project, "rm", "--quiet", ".scaffold-answers.json")
+    commit_all(project, "No answers")
+
+    result = scaffold("update", "--project", str(project))
+
+    assert result.exit_code == 2
+    assert ".scaffold-answers.json: missing" in result.stderr
+
+
+def test_an_up_to_date_project_is_left_as_it_is(project: Path) -> None:
+    result = scaffold("update", "--to", "1.0.0", "--project", str(project))
+
+    assert result.exit_code == 0
+    assert result.stdout == "Up to date with template 1.0.0: nothing to change.\n"
+    assert git(project, "status", "--short") == ""
+
+
+def test_an_unknown_variable_is_refused(project: Path) -> None:
+    result = scaffold("update", "--to", "2.0.0", "--extra-context", "colour=blue", "--project", str(project))
+
+    assert result.exit_code == 2
+    assert "template 2.0.0 has no variable 'colour'" in result.stderr
+
+
+def test_the_template_version_is_the_package_version() -> None:
+    assert installed_template().version == __version__
+
+
+def test_the_files_only_render_lacks_exactly_the_hook_made_files(
+    default_project: Path, tmp_path: Path
+) -> None:
+    recorded = json.loads((default_project / ".scaffold-answers.json").read_text())["cookiecutter"]
+    replay = {key: value for key, value in recorded.items() if not key.startswith("_")}
+    rendered = render_files(installed_template(), replay, tmp_path)
+
+    def files(root: Path) -> set[str]:
+        return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+
+    made = files(default_project) - files(rendered)
+    owners = {entry for name in made for entry in HOOK_MADE if name == entry or name.startswith(f"{entry}/")}
+    assert owners == set(HOOK_MADE)  # every file the full hook made is listed, and every entry is made
+    assert all(any(name == e or name.startswith(f"{e}/") for e in HOOK_MADE) for name in made)
+    assert (rendered / ".scaffold-answers.json").read_bytes() == (
+        default_project / ".scaffold-answers.json"
+    ).read_bytes()
+
+
+# A small template from a dict of files: what the 3-way merge does with renames, deletions and binary files.
+
+HOOK = """import json, pathlib
+answers = json.loads({{ cookiecutter | jsonify | tojson }})
+pathlib.Path(".scaffold-answers.json").write_text(json.dumps({"cookiecutter": answers}))
+"""
+
+
+def small_template(repo: Path, version: str, files: Mapping[str, str | bytes]) -> None:
+    template = repo / "template"
+    shutil.rmtree(template, ignore_errors=True)
+    (template / "hooks").mkdir(parents=True)
+    (template / "hooks" / "post_gen_project.py").write_text(HOOK)
+    config = {"project_slug": "demo", "_template_version": version, "_template_repo": repo.as_uri()}
+    (template / "cookiecutter.json").write_text(json.dumps(config))
+    for name, content in files.items():
+        path = template / SLUG / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    release(repo, version)
+
+
+def small_project(tmp_path: Path, v1: Mapping[str, str | bytes], edits: Mapping[str, str | bytes]) -> Path:
+    """Template v1 in a new git repository (returned) and a project made from it, with the user's edits."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "--quiet")
+    small_template(repo, "1.0.0", v1)
+    project = render(tmp_path / "out", template=repo / "template")
+    git(project, "init", "--quiet")
+    for name, content in edits.items():
+        (project / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    commit_all(project, "Mine")
+    return repo
+
+
+NOTES = "".join(f"note {n}\n" for n in range(20))
+
+
+def test_renames_deletions_and_binary_files(tmp_path: Path) -> None:
+    v1 = {"notes.txt": NOTES, "old.txt": "old\n", "logo.png": b"\x89PNG\0v1", "keep.txt": "k\n"}
+    repo = small_project(tmp_path, v1, {"notes.txt": NOTES.replace("note 3\n", "note 3, mine\n")})
+    v2 = {
+        "docs/notes.txt": NOTES.replace("note 19", "note 19, moved"),
+        "logo.png": b"\x89PNG\0v2",
+        "keep.txt": "k\n",
+    }
+    small_template(repo, "2.0.0", v2)
+    project = tmp_path / "out" / "demo"
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    assert result.exit_code == 0, result.output
+    moved = NOTES.replace("note 3\n", "note 3, mine\n").replace("note 19", "note 19, moved")
+    assert (project / "docs/notes.txt").read_text() == moved  # the template moved it, with the user's edit
+    assert (project / "logo.png").read_bytes() == b"\x89PNG\0v2"
+    assert not (project / "old.txt").exists()
+    assert git(project, "status", "--short") == (
+        " M .scaffold-answers.json\n R notes.txt -> docs/notes.txt\n M logo.png\n D old.txt\n"
+    )
+
+
+def test_binary_and_delete_conflicts_keep_the_users_files_and_are_listed(tmp_path: Path) -> None:
+    v1 = {"logo.png": b"\x89PNG\0v1", "old.txt": "old\n"}
+    repo = small_project(tmp_path, v1, {"logo.png": b"\x89PNG\0mine", "old.txt": "old, mine\n"})
+    small_template(repo, "2.0.0", {"logo.png": b"\x89PNG\0v2"})
+    project = tmp_path / "out" / "demo"
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    assert result.exit_code == 1
+    assert "conflict: logo.png\n  conflict: old.txt\n" in result.stderr
+    assert "deleted in template 2.0.0 and modified in your project" in result.stderr
+    assert (project / "logo.png").read_bytes() == b"\x89PNG\0mine"
+    assert (project / "old.txt").read_text() == "old, mine\n"
+    assert git(project, "status", "--short") == " M .scaffold-answers.json\n"

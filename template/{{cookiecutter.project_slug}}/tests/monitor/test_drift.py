@@ -90,7 +90,7 @@ def write(path: Path, text: str) -> Path:
     ("name", "text", "message"),
     [
         ("missing.csv", None, "missing.csv: file not found"),
-        ("current.jsonl", '{"features": {}}\nnot json\n', "current.jsonl:2: not valid JSON"),
+        ("current.jsonl", '{"features": {"gender": "male"} }\nnot json\n', "current.jsonl:2: not valid JSON"),
         ("current.jsonl", '{"id": "a"}\n', "current.jsonl:1: 'features' is missing or not a JSON object"),
         ("current.jsonl", "\n\n", "current.jsonl: no records"),
         ("current.csv", "gender,contract\nmale,one-year\n", "current.csv: missing column(s) senior_citizen"),

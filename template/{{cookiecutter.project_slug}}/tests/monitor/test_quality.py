@@ -142,7 +142,7 @@ def test_a_broken_log_line_is_named(
     tmp_path: Path, project_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     log = tmp_path / "inference.jsonl"
-    good = '{"request_id": "a", "prediction": {"churn_probability": 0.3, "churned": false}}'
+    good = '{"request_id": "a", "prediction": {"churn_probability": 0.3, "churned": false} }'
     log.write_text(good + '\n{"request_id"\n')
 
     assert check("request_id,label\na,0\n", log, tmp_path, project_root) == 2

@@ -165,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.reference.exists():
             hint = "`uv run dvc repro prepare` writes it"
             raise MonitorInputError(f"{args.reference}: file not found ({hint})")
+        if args.current == CURRENT_DATA and not CURRENT_DATA.exists():
+            hint = "the service appends every prediction to it; or pass --current batch.csv"
+            raise MonitorInputError(f"{CURRENT_DATA}: file not found ({hint})")
         reference, current = read_features(args.reference), read_features(args.current)
         summary, snapshot = run(reference, current, params, limit)
     except (ConfigError, ContractError, MonitorInputError) as error:

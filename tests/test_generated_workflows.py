@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template"
@@ -151,3 +152,50 @@ def test_ci_lints_reproduces_the_pipeline_and_tests_in_that_order(default_projec
     assert positions == sorted(positions), dict(zip(expected, positions, strict=True))
     # `dvc repro` silently re-tracks a regenerated sample that differs: only its .dvc file shows it.
     assert "git diff --exit-code -- '*.dvc'" in script
+
+
+def _monitor(project: Path) -> dict[Any, Any]:
+    return _load(project / ".github" / "workflows" / "monitor.yml")
+
+
+def test_monitor_runs_on_the_contracts_schedule_with_least_privilege(default_project: Path) -> None:
+    workflow = _monitor(default_project)
+    triggers = workflow.get("on", workflow.get(True))
+    contract = yaml.safe_load((default_project / "model_contract.yaml").read_text(encoding="utf-8"))
+
+    assert triggers["schedule"] == [{"cron": contract["monitoring"]["schedule"]}]
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {"current-data", "simulate-drift", "retrain"}
+    assert workflow["permissions"] == {}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    permissions = {name: job["permissions"] for name, job in workflow["jobs"].items()}
+    assert permissions == {
+        "drift": {"contents": "read"},
+        "alert": {"issues": "write"},
+        "retrain": {"actions": "write"},
+    }
+
+
+def test_monitor_alerts_and_retrains_only_on_drift(default_project: Path) -> None:
+    jobs = _monitor(default_project)["jobs"]
+    (package,) = (p.parent.name for p in (default_project / "src").glob("*/__init__.py"))
+    drift_script = "\n".join(step.get("run", "") for step in jobs["drift"]["steps"])
+
+    assert f"uv run python -m {package}.monitor.drift --current" in drift_script
+    assert "needs.drift.outputs.drift == 'true'" in jobs["alert"]["if"]
+    assert (
+        "needs.drift.outputs.drift == 'true'" in jobs["retrain"]["if"]
+        and "inputs.retrain" in jobs["retrain"]["if"]
+    )
+    assert jobs["retrain"]["steps"][0]["run"].startswith("gh workflow run train.yml")
+    upload = next(
+        s for s in jobs["drift"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")
+    )
+    assert upload["with"]["path"] == "reports/monitoring/"
+
+
+def test_the_workflow_monitor_dispatches_accepts_dispatch(default_project: Path) -> None:
+    train = default_project / ".github" / "workflows" / "train.yml"
+    if not train.exists():
+        pytest.skip("train.yml is not in the template yet (issue 7's CI/CD half)")
+    workflow = _load(train)
+    assert "workflow_dispatch" in workflow.get("on", workflow.get(True))

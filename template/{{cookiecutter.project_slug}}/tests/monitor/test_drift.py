@@ -148,4 +148,13 @@ def test_an_unknown_drift_method_names_params_yaml(
 
 def test_the_real_params_section_loads(project_root: Path) -> None:
     params = load_section("monitor", drift.MonitorParams, project_root / "params.yaml")
-    assert params == drift.MonitorParams(drift_method="psi", drift_method_threshold=0.2)
+    assert params == drift.MonitorParams(drift_method="psi", drift_method_threshold=0.2, min_current_rows=100)
+
+
+def test_too_few_current_rows_are_refused(
+    check_drift: Callable[..., int], fresh_csv: Path, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    current = write(workdir / "current.csv", "\n".join(fresh_csv.read_text().splitlines()[:51]) + "\n")
+
+    assert check_drift(current) == 2
+    assert f"{current}: 50 rows, fewer than the 100 a drift test needs" in capsys.readouterr().err

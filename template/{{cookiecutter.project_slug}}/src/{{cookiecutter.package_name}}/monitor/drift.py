@@ -36,6 +36,7 @@ REPORT_DIR = Path("reports/monitoring")
 class MonitorParams:
     drift_method: str | None  # Evidently's per-feature test; None picks one by type and size
     drift_method_threshold: float | None  # that test's threshold; None is the test's default
+    min_current_rows: int  # fewer rows are refused: no distribution to compare
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             hint = "the service appends every prediction to it; or pass --current batch.csv"
             raise MonitorInputError(f"{CURRENT_DATA}: file not found ({hint})")
         reference, current = read_features(args.reference), read_features(args.current)
+        if len(current) < params.min_current_rows:
+            raise MonitorInputError(
+                f"{args.current}: {len(current)} rows, fewer than the {params.min_current_rows} a drift test "
+                f"needs ({PARAMS_FILE}: monitor.min_current_rows)"
+            )
         summary, snapshot = run(reference, current, params, limit)
     except (ConfigError, ContractError, MonitorInputError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -108,6 +108,7 @@ def test_single_record_requests_need_no_position(served: Served, tmp_path: Path,
         ("request_id,label,position\nabc,1,0\nabc,0,0\n", "labels.csv:3: a second label for the same"),
         ("request_id,label,position\nabc,1,-1\n", "labels.csv:2: position '-1' is not a whole number from 0"),
         ("request_id,label\nabc,1\n", "labels.csv: no label matches a logged prediction"),
+        ("request_id,label\nabc,1\n,0\n", "labels.csv:3: request_id is empty"),
         ("", "labels.csv: not a readable CSV file"),
     ],
 )
@@ -147,3 +148,15 @@ def test_a_broken_log_line_is_named(
 
     assert check("request_id,label\na,0\n", log, tmp_path, project_root) == 2
     assert f"{log}:2: not valid JSON" in capsys.readouterr().err
+
+
+def test_request_ids_are_matched_as_written(tmp_path: Path, project_root: Path) -> None:
+    log = tmp_path / "inference.jsonl"
+    ids = ["1e5", "0012"]  # a CSV reader would take them for numbers
+    predictions = [{"churn_probability": 0.9, "churned": True}, {"churn_probability": 0.2, "churned": False}]
+    pairs = zip(ids, predictions, strict=True)
+    records = [{"request_id": id_, "prediction": prediction} for id_, prediction in pairs]
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+
+    assert check("request_id,label\n1e5,1\n0012,0\n", log, tmp_path, project_root) == 0
+    assert report(tmp_path)["matched"] == 2

@@ -61,11 +61,11 @@ def read_inference_log(
     return records
 
 
-def read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A CSV file that has at least `columns` and one row."""
+def read_csv(path: Path, columns: tuple[str, ...], text: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A CSV file that has at least `columns` and one row; `text` columns are read as strings, as written."""
     _read_text(path)
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, dtype=dict.fromkeys(text, str))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise MonitorInputError(f"{path}: not a readable CSV file ({str(error).strip()})") from None
     missing = [name for name in columns if name not in frame.columns]

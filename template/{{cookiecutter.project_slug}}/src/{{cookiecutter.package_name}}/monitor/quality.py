@@ -65,7 +65,9 @@ def predictions(records: list[tuple[int, dict[str, Any]]], path: Path) -> pd.Dat
 
 def checked_labels(labels: pd.DataFrame, logged: pd.DataFrame, path: Path) -> pd.DataFrame:
     """`labels` with a position for each, its labels 0 or 1, and no prediction labelled twice."""
-    labels = labels.assign(request_id=labels["request_id"].astype(str))
+    empty = labels["request_id"].isna()
+    if empty.any():
+        raise MonitorInputError(f"{path}:{int(empty.to_numpy().argmax()) + 2}: request_id is empty")
     bad = ~pd.to_numeric(labels["label"], errors="coerce").isin([0, 1])
     if bad.any():
         row = int(bad.to_numpy().argmax())
@@ -163,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         slas = load_contract(args.contract).slas
         logged = predictions(read_inference_log(args.log), args.log)
-        labels = checked_labels(read_csv(args.labels, LABEL_COLUMNS), logged, args.labels)
+        labels = read_csv(args.labels, LABEL_COLUMNS, text=("request_id",))
+        labels = checked_labels(labels, logged, args.labels)
         quality = run(logged, labels, slas, args.labels)
     except (ContractError, MonitorInputError) as error:
         print(f"error: {error}", file=sys.stderr)

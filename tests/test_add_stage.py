@@ -231,6 +231,5 @@ def test_the_project_still_conforms_after_adding_a_stage(project: Path) -> None:
 
     assert add_stage(project, "featurize", "--after", "prepare", "--params", "scale=1.5")[0] == 0
     git(project, "add", "--all")
-    # CI102 is pending in the template itself (its CI cannot install scaffold until it is published)
-    report = run_checks(project, ignore={"CI102": "pending in the template"})
+    report = run_checks(project)
     assert report.findings == []

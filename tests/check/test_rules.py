@@ -19,14 +19,6 @@ PACKAGE = "customer_churn"
 CI = ".github/workflows/ci.yml"
 
 
-def pending_in_template(project: Path) -> set[str]:
-    """Rules the template itself does not satisfy yet (each entry goes once the template catches up)."""
-    pending = set()
-    if "scaffold check" not in (project / CI).read_text():
-        pending.add("CI102")
-    return pending
-
-
 @pytest.fixture
 def project(default_project: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "project"
@@ -41,7 +33,7 @@ def codes(report: Report) -> set[str]:
 def test_a_fresh_render_passes_every_rule(default_project: Path) -> None:
     report = run_checks(default_project)
 
-    assert codes(report) <= pending_in_template(default_project), report.findings
+    assert report.findings == []
     assert not report.skipped
     assert set(report.passed) | codes(report) == set(all_rules())
 
@@ -105,9 +97,11 @@ def both(*mutations: Callable[[Path], None]) -> Callable[[Path], None]:
 
 
 def drop_ci_step(project: Path) -> None:
-    """Take out whatever step runs `scaffold check` (none yet: then there is nothing to do)."""
+    """Take out every step that runs `scaffold check`."""
     path = project / CI
-    path.write_text(re.sub(r"scaffold\s+check", "scaffold --version", path.read_text()))
+    text, count = re.subn(r"scaffold check --format", "scaffold --version --format", path.read_text())
+    assert count == 3
+    path.write_text(text)
 
 
 def drop_healthcheck(project: Path) -> None:
@@ -226,7 +220,6 @@ def line_of(project: Path, relative: str, expected: int | str) -> int:
 def test_breaking_a_rule_reports_it_where_it_is(
     project: Path, code: str, mutate: Callable[[Path], None], path: str, line: int | str
 ) -> None:
-    pending = pending_in_template(project)
     mutate(project)
 
     report = run_checks(project)
@@ -234,7 +227,7 @@ def test_breaking_a_rule_reports_it_where_it_is(
     found = [finding for finding in report.findings if finding.code == code]
     assert [(finding.path, finding.line) for finding in found] == [(path, line_of(project, path, line))]
     assert found[0].severity == all_rules()[code].severity
-    assert codes(report) - {code} <= pending, report.findings  # only the rule broken
+    assert codes(report) == {code}, report.findings  # only the rule broken
 
 
 def test_every_rule_has_a_breaking_test() -> None:

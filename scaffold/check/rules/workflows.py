@@ -89,7 +89,8 @@ class CI102(Workflows):
 
         Conformance that is not checked on every change drifts: a deleted contract, data committed to git
         or an unpinned base image goes unnoticed until it breaks. Add a step, e.g.
-        `run: uvx scaffold check --output-format github`.
+        `run: uvx --from git+https://github.com/scaffold-mlops/scaffold@vX.Y.Z scaffold check --format github`
+        (the template's `ci.yml` has a `conformance` job doing this), or use this repository's `action.yml`.
         """
         if not first_run(workflows, RUNS_SCAFFOLD_CHECK):
             yield missing_in_ci(workflows, "runs `scaffold check`")

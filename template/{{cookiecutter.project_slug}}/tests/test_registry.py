@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import mlflow.sklearn
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
@@ -133,3 +134,28 @@ def test_rollback_restores_the_former_champion(
 def test_promote_before_training_is_a_clear_error(write_contract: ContractWriter) -> None:
     with pytest.raises(registry.PromotionError, match="run `dvc repro` first"):
         registry.promote(write_contract(), **FAST)
+
+
+def test_export_writes_the_champion_for_the_serving_image(
+    write_contract: ContractWriter, train_candidate: Trainer, workdir: Path
+) -> None:
+    contract = write_contract(slas=LENIENT)
+    train_candidate()
+    registry.promote(contract, **FAST)
+    destination = workdir / "models" / "serving"
+
+    message = registry.export(destination, contract_path=contract)
+
+    assert message == f"@champion is version 1: exported to {destination}"
+    assert (destination / "VERSION").read_text() == "1\n"
+    holdout = pd.read_csv(prepare.TEST_DATA).drop(columns=[TARGET])
+    exported = mlflow.sklearn.load_model(str(destination)).predict_proba(holdout)
+    trained = mlflow.sklearn.load_model(str(workdir / "models" / "model")).predict_proba(holdout)
+    assert (exported == trained).all()
+    assert [p.name for p in destination.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_export_without_a_champion_is_a_clear_error(write_contract: ContractWriter, workdir: Path) -> None:
+    with pytest.raises(registry.PromotionError, match="has no @champion version to export"):
+        registry.export(workdir / "models" / "serving", contract_path=write_contract())
+    assert not (workdir / "models" / "serving").exists()

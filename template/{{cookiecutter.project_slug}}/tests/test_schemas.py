@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from pandera.errors import SchemaError, SchemaErrors
 
+from {{ cookiecutter.package_name }} import schemas
 from {{ cookiecutter.package_name }}.features import FEATURES, ID_COLUMN, TARGET
 from {{ cookiecutter.package_name }}.schemas import ProcessedCustomers, RawCustomers
 
@@ -55,3 +58,28 @@ def test_an_unexpected_column_is_named(raw_customers: pd.DataFrame) -> None:
 def test_duplicate_customers_are_rejected(raw_customers: pd.DataFrame) -> None:
     with pytest.raises(SCHEMA_ERRORS, match=ID_COLUMN):
         RawCustomers.validate(pd.concat([raw_customers, raw_customers.head(1)]))
+
+
+def test_the_command_accepts_the_sample(sample_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert schemas.main([str(sample_csv)]) == 0
+    assert "rows valid against RawCustomers" in capsys.readouterr().out
+
+
+def test_the_command_lists_every_failure(
+    raw_customers: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = raw_customers.astype({"contract": object, "churned": object})
+    bad.loc[3, "contract"] = "lifetime"
+    bad.loc[5, "churned"] = 2
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+
+    assert schemas.main([str(tmp_path / "bad.csv")]) == 1
+    report = capsys.readouterr().err
+    assert "bad.csv: 2 failure(s) against RawCustomers" in report
+    assert "lifetime" in report
+
+
+def test_the_command_names_a_file_it_cannot_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty.csv").write_text("")
+    assert schemas.main([str(tmp_path / "empty.csv")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'empty.csv'}: ")

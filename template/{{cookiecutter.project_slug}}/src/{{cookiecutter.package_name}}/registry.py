@@ -3,7 +3,8 @@
 `promote`: register the candidate from the last `dvc repro` (alias @challenger), run the gate against the
 current @champion on the same holdout, tag the version with its provenance and the verdict, and only if it
 passed move @champion to it (the former champion becomes @previous). `rollback`: move @champion back to
-@previous. Both run outside `dvc repro` (`make promote`, `make rollback`) so the pipeline stays reproducible.
+@previous. `export`: copy the @champion model into a directory (deploy.yml bakes it into the serving image).
+They run outside `dvc repro` (`make promote`, `make rollback`) so the pipeline stays reproducible.
 
 Exit status: 0 promoted or nothing to do, 1 the gate failed, 2 a problem with the inputs.
 """
@@ -13,8 +14,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,7 @@ from .stages.train import MODEL_DIR, RUN_FILE
 from .tracking import start_tracking
 
 CHAMPION, CHALLENGER, PREVIOUS = "champion", "challenger", "previous"
+EXPORT_DIR = Path("models/serving")  # where `export` writes by default
 
 
 class PromotionError(RuntimeError):
@@ -150,14 +154,39 @@ def rollback(contract_path: Path = Path("model_contract.yaml")) -> str:
     return f"@{CHAMPION} is back on version {previous.version} (was version {current.version})"
 
 
+def export(
+    destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path: Path = Path("model_contract.yaml")
+) -> str:
+    """Download the model behind an alias into `destination`, replacing it only once the copy is complete."""
+    name = load_contract(contract_path).model.name
+    version = alias_version(MlflowClient(), name, alias)
+    if version is None:
+        raise PromotionError(f"model {name!r} has no @{alias} version to export")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
+    try:
+        mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}@{alias}", dst_path=str(staging))
+        (staging / "VERSION").write_text(f"{version.version}\n", encoding="utf-8")
+        if destination.exists():
+            shutil.rmtree(destination)
+        staging.rename(destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return f"@{alias} is version {version.version}: exported to {destination}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Promote or roll back the model in the MLflow registry.")
-    parser.add_argument("command", choices=["promote", "rollback"])
+    parser = argparse.ArgumentParser(description="Promote, roll back or export the registered model.")
+    parser.add_argument("command", choices=["promote", "rollback", "export"])
+    parser.add_argument("--to", type=Path, default=EXPORT_DIR, help="export: the directory to write")
     args = parser.parse_args(argv)
     start_tracking()
     try:
         if args.command == "rollback":
             print(rollback())
+            return 0
+        if args.command == "export":
+            print(export(args.to))
             return 0
         outcome = promote()
     except (ConfigError, ContractError, PromotionError) as error:

@@ -8,7 +8,17 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).parents[1]
-PAGES = ("index", "getting-started", "template", "project", "contract", "serving", "cli", "benchmarks")
+PAGES = (
+    "index",
+    "getting-started",
+    "template",
+    "project",
+    "contract",
+    "serving",
+    "monitoring",
+    "cli",
+    "benchmarks",
+)
 
 
 def built_page(site: Path, page: str) -> Path:

@@ -220,3 +220,47 @@ def test_deploy_builds_the_champion_then_staging_then_approved_production(defaul
         smoke = "\n".join(step.get("run", "") for step in jobs[name]["steps"])
         assert 'imagetools create --tag "$IMAGE:$TARGET" "$IMAGE@$DIGEST"' in smoke
         assert "curl --silent --fail http://127.0.0.1:8000/ready" in smoke
+
+
+def _monitor(project: Path) -> dict[Any, Any]:
+    return _load(project / ".github" / "workflows" / "monitor.yml")
+
+
+def test_monitor_runs_on_the_contracts_schedule_with_least_privilege(default_project: Path) -> None:
+    workflow = _monitor(default_project)
+    triggers = _triggers(workflow)
+    contract = yaml.safe_load((default_project / "model_contract.yaml").read_text(encoding="utf-8"))
+
+    assert triggers["schedule"] == [{"cron": contract["monitoring"]["schedule"]}]
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {"current-data", "simulate-drift", "retrain"}
+    assert workflow["permissions"] == {}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    permissions = {name: job["permissions"] for name, job in workflow["jobs"].items()}
+    assert permissions == {
+        "drift": {"contents": "read"},
+        "alert": {"issues": "write"},
+        "retrain": {"actions": "write"},
+    }
+
+
+def test_monitor_alerts_and_retrains_only_on_drift(default_project: Path) -> None:
+    jobs = _monitor(default_project)["jobs"]
+    (package,) = (p.parent.name for p in (default_project / "src").glob("*/__init__.py"))
+    drift_script = "\n".join(step.get("run", "") for step in jobs["drift"]["steps"])
+
+    assert f"uv run python -m {package}.monitor.drift --current" in drift_script
+    assert "needs.drift.outputs.drift == 'true'" in jobs["alert"]["if"]
+    assert (
+        "needs.drift.outputs.drift == 'true'" in jobs["retrain"]["if"]
+        and "inputs.retrain" in jobs["retrain"]["if"]
+    )
+    assert jobs["retrain"]["steps"][0]["run"].startswith("gh workflow run train.yml")
+    upload = next(
+        s for s in jobs["drift"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")
+    )
+    assert upload["with"]["path"] == "reports/monitoring/"
+
+
+def test_the_workflow_monitor_dispatches_accepts_dispatch(default_project: Path) -> None:
+    workflow = _load(default_project / ".github" / "workflows" / "train.yml")
+    assert "workflow_dispatch" in _triggers(workflow)

@@ -71,18 +71,27 @@ class RecordRequests:
         path = scope["path"] if scope["path"] in KNOWN_PATHS else "other"
         status = 500
         start = time.perf_counter()
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self.metrics.latency.labels(path).observe(time.perf_counter() - start)
+                self.metrics.requests.labels(path, str(status)).inc()
 
         async def send_and_note_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                record()  # before the client has the whole answer: a scrape it sends next counts it
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_note_status)
         finally:
-            self.metrics.latency.labels(path).observe(time.perf_counter() - start)
-            self.metrics.requests.labels(path, str(status)).inc()
+            record()  # a request that failed before answering
 
 
 class BodyTooLarge(Exception):

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import mlflow.sklearn
@@ -53,12 +54,12 @@ class Evaluation:
     roc: pd.DataFrame  # fpr, tpr, threshold
 
 
-def run(model: Pipeline, test: pd.DataFrame, params: EvaluateParams) -> Evaluation:
-    """Score `model` on `test`, calling churn above `params.threshold`."""
-    frame = ProcessedCustomers.validate(test)
-    actual = frame[TARGET].to_numpy()
-    probability = model.predict_proba(frame[list(FEATURES)])[:, 1]
-    predicted = (probability >= params.threshold).astype(int)
+def classification_metrics(actual: Any, probability: Any, predicted: Any) -> dict[str, float]:
+    """The contract's metrics of churn predictions: `predicted` decisions and their `probability`.
+
+    The evaluate stage and the promotion gate score a model with it; prediction-quality monitoring scores
+    logged predictions once their labels arrive, so all three compare the same numbers with the contract.
+    """
     metrics = {
         "accuracy": accuracy_score(actual, predicted),
         "precision": precision_score(actual, predicted, zero_division=0),
@@ -66,9 +67,18 @@ def run(model: Pipeline, test: pd.DataFrame, params: EvaluateParams) -> Evaluati
         "f1": f1_score(actual, predicted, zero_division=0),
         "roc_auc": roc_auc_score(actual, probability),
     }
+    return {name: round(float(value), 4) for name, value in metrics.items()}
+
+
+def run(model: Pipeline, test: pd.DataFrame, params: EvaluateParams) -> Evaluation:
+    """Score `model` on `test`, calling churn above `params.threshold`."""
+    frame = ProcessedCustomers.validate(test)
+    actual = frame[TARGET].to_numpy()
+    probability = model.predict_proba(frame[list(FEATURES)])[:, 1]
+    predicted = (probability >= params.threshold).astype(int)
     fpr, tpr, thresholds = roc_curve(actual, probability)
     return Evaluation(
-        metrics={name: round(float(value), 4) for name, value in metrics.items()},
+        metrics=classification_metrics(actual, probability, predicted),
         confusion=pd.DataFrame({"actual": actual, "predicted": predicted}),
         roc=pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.clip(thresholds, 0.0, 1.0)}),
     )

@@ -108,7 +108,8 @@ def test_update_keeps_the_users_edit_applies_the_templates_and_lists_the_conflic
     assert result.exit_code == 1
     assert result.stdout == (
         "Updated from template 1.0.0 to 2.0.0:\n"
-        "  M .github/workflows/ci.yml\n  M .scaffold-answers.json\n  M Makefile\n"
+        "  M .github/workflows/ci.yml\n  M .pre-commit-config.yaml\n"
+        "  M .scaffold-answers.json\n  M Makefile\n"
     )
     assert "conflict: Makefile" in result.stderr
     makefile = (project / "Makefile").read_text()
@@ -116,10 +117,11 @@ def test_update_keeps_the_users_edit_applies_the_templates_and_lists_the_conflic
     assert "test:  ## Run the tests\n" + CONFLICT in makefile
     assert "        run: uv run pytest\n" + NEW_STEP in (project / CI).read_text()
     assert answers(project)["_template_version"] == "2.0.0"
+    assert "    rev: v2.0.0\n" in (project / ".pre-commit-config.yaml").read_text()  # the hook moves along
     assert answers(project)["docker_registry"] == "ghcr.io"  # the new variable's default (--no-input)
     assert (
         git(project, "status", "--short")
-        == " M .github/workflows/ci.yml\n M .scaffold-answers.json\n M Makefile\n"
+        == " M .github/workflows/ci.yml\n M .pre-commit-config.yaml\n M .scaffold-answers.json\n M Makefile\n"
     )
 
 
@@ -172,7 +174,7 @@ def test_a_failure_while_writing_the_update_changes_nothing(
 ) -> None:
     user_edits_the_test_target(project)
     plan = plan_update(project, to_version="2.0.0", extra={})
-    assert len(plan.contents) == 3
+    assert len(plan.contents) == 4  # ci.yml and .pre-commit-config.yaml name the version, answers, Makefile
     calls: list[Path] = []
 
     def fail_on_third(source: Path, target: Path) -> None:

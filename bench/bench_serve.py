@@ -49,9 +49,9 @@ VERSIONS = (
 )
 
 MLFLOW_SERVE = "mlflow models serve -m {uri} --env-manager local -p {port} -h 127.0.0.1"
-# As the image runs it (Dockerfile.serve), with 2 workers and bound to 127.0.0.1.
+# As the image runs it (Dockerfile.serve: its gunicorn settings module), with 2 workers, bound to 127.0.0.1.
 GUNICORN = (
-    "gunicorn {app} -k uvicorn_worker.UvicornWorker -w {workers} -b 127.0.0.1:{port} "
+    "gunicorn {app} -k uvicorn_worker.UvicornWorker --config {config} -w {workers} -b 127.0.0.1:{port} "
     "--worker-tmp-dir /dev/shm --no-control-socket"
 )
 UVICORN = "uvicorn {app} --workers {workers} --host 127.0.0.1 --port {port}"
@@ -402,7 +402,9 @@ def servers(
     multiproc.mkdir()
     ours = Server(
         label=f"generated service ({template.split()[0]}, {args.workers} uvicorn workers)",
-        command=template.format(app=args.app, workers=args.workers, port="{port}").split(),
+        command=template.format(
+            app=args.app, config=args.gunicorn_config, workers=args.workers, port="{port}"
+        ).split(),
         env=env
         | {
             "MODEL_URI": args.model_uri,
@@ -669,6 +671,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--model-uri", default="models:/customer_churn@champion")
     parser.add_argument(
         "--app", default="customer_churn.serve.main:app", help="the generated service's app, for gunicorn"
+    )
+    parser.add_argument(
+        "--gunicorn-config",
+        default="python:customer_churn.serve.gunicorn_conf",
+        help="the generated service's gunicorn settings, as the image passes them",
     )
     parser.add_argument("--workers", type=int, default=2, help="the generated service's workers (default 2)")
     parser.add_argument("--calls", type=int, default=500, help="in-process predictions timed (default 500)")

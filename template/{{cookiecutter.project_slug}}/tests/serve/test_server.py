@@ -140,7 +140,7 @@ def test_gunicorn_workers_share_metrics_as_in_the_image(
 def test_gunicorn_workers_answer_only_once_their_model_is_loaded(
     model_dir: Path, tmp_path: Path, project_root: Path, record: dict
 ) -> None:
-    """From the first request on, predictions succeed: a worker accepts no connection before its model loads."""
+    """From the first request on, predictions succeed: no worker accepts before its model is loaded."""
     command, environment, url = gunicorn(model_dir, tmp_path, project_root)
     process = subprocess.Popen(command, env=environment)
     try:

@@ -49,9 +49,9 @@ VERSIONS = (
 )
 
 MLFLOW_SERVE = "mlflow models serve -m {uri} --env-manager local -p {port} -h 127.0.0.1"
-# As the image runs it (Dockerfile.serve), with 2 workers and bound to 127.0.0.1.
+# As the image runs it (Dockerfile.serve: its gunicorn settings module), with 2 workers, bound to 127.0.0.1.
 GUNICORN = (
-    "gunicorn {app} -k uvicorn_worker.UvicornWorker -w {workers} -b 127.0.0.1:{port} "
+    "gunicorn {app} -k uvicorn_worker.UvicornWorker --config {config} -w {workers} -b 127.0.0.1:{port} "
     "--worker-tmp-dir /dev/shm --no-control-socket"
 )
 UVICORN = "uvicorn {app} --workers {workers} --host 127.0.0.1 --port {port}"
@@ -402,7 +402,9 @@ def servers(
     multiproc.mkdir()
     ours = Server(
         label=f"generated service ({template.split()[0]}, {args.workers} uvicorn workers)",
-        command=template.format(app=args.app, workers=args.workers, port="{port}").split(),
+        command=template.format(
+            app=args.app, config=args.gunicorn_config, workers=args.workers, port="{port}"
+        ).split(),
         env=env
         | {
             "MODEL_URI": args.model_uri,
@@ -466,6 +468,7 @@ class Figures:
     calls: int  # in-process predictions per p50
     logged: int  # lines of the generated service's inference log
     answered: int  # 2xx answers of the generated service, warm-up and checks included
+    rows_per_call: float | None  # mean rows per model call of the generated service, from its metrics
 
 
 def ms(value: float) -> str:
@@ -546,6 +549,20 @@ def table(f: Figures) -> list[str]:
     return lines + [f"| {' | '.join(row)} |" for row in rows]
 
 
+def targets(f: Figures) -> str:
+    """The issue's three targets in one line, each with its verdict."""
+    overhead = f.ours_one.p50_ms - sum(f.ours_in_process) / 2
+    mlflow_overhead = f.mlflow_one.p50_ms - sum(f.mlflow_in_process) / 2
+    soak = f.ours_soak.errors == 0 and f.ours_soak.p99_ms <= f.p99_limit_ms
+    verdicts = [
+        ("overhead at most 1/5 of MLflow's", overhead <= mlflow_overhead / 5),
+        ("throughput at 16 connections at least twice MLflow's", f.ours_many.rate >= 2 * f.mlflow_many.rate),
+        (f"{f.ours_soak.seconds:.0f} s at 32 connections: no error, p99 within the contract", soak),
+    ]
+    each = "; ".join(f"{what}: {verdict(ok)}" for what, ok in verdicts)
+    return f"**Targets: {sum(ok for _, ok in verdicts)} of 3 met.** {each}."
+
+
 def report(f: Figures, header: str, commands: list[str]) -> str:
     lines = [header, "", *table(f), ""]
     lines.append(
@@ -553,6 +570,13 @@ def report(f: Figures, header: str, commands: list[str]) -> str:
         "that wrk and the checks counted (wrk does not count the requests in flight when it stops): it keeps "
         "up, off the request path."
     )
+    if f.rows_per_call is not None:
+        lines += [
+            "",
+            f"The generated service's model predicted {f.rows_per_call:.1f} rows per call on average over "
+            "its whole run (its `prediction_batch_rows` metric): the requests queued while it was busy.",
+        ]
+    lines += ["", targets(f)]
     lines += ["", "Commands:", "", "```bash", *commands, "```"]
     return "\n".join(lines)
 
@@ -595,7 +619,17 @@ def drive(
         if soak:
             print(f"{server.label}: {args.soak} s at 32 connections", file=sys.stderr)
             figures["soak"] = run_wrk(port, server, 32, args.soak, workdir, wrk)
+            figures["rows_per_call"] = rows_per_call(port)
     return figures
+
+
+def rows_per_call(port: int) -> float | None:
+    """Mean rows per model call over the server's life, from its `prediction_batch_rows` metric."""
+    status, text = request(port, "GET", "/metrics")
+    found = dict(re.findall(r"^prediction_batch_rows_(sum|count) (\S+)$", text.decode(), re.MULTILINE))
+    if status != 200 or not float(found.get("count", 0)):
+        return None
+    return float(found["sum"]) / float(found["count"])
 
 
 def collect(args: argparse.Namespace, workdir: Path) -> str:
@@ -639,6 +673,7 @@ def collect(args: argparse.Namespace, workdir: Path) -> str:
         calls=args.calls,
         logged=len(log.read_bytes().splitlines()) if log.exists() else 0,
         answered=answered,
+        rows_per_call=our["rows_per_call"],
     )
     header = (
         f"Measured {date.today().isoformat()} on {platform.system()} {platform.machine()}, "
@@ -669,6 +704,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--model-uri", default="models:/customer_churn@champion")
     parser.add_argument(
         "--app", default="customer_churn.serve.main:app", help="the generated service's app, for gunicorn"
+    )
+    parser.add_argument(
+        "--gunicorn-config",
+        default="python:customer_churn.serve.gunicorn_conf",
+        help="the generated service's gunicorn settings, as the image passes them",
     )
     parser.add_argument("--workers", type=int, default=2, help="the generated service's workers (default 2)")
     parser.add_argument("--calls", type=int, default=500, help="in-process predictions timed (default 500)")

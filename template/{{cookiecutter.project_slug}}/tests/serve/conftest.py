@@ -50,5 +50,4 @@ def settings(model_dir: Path, tmp_path: Path, project_root: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     """A client of the app once its model is loaded (leaving the block flushes the inference log)."""
     with TestClient(create_app(settings)) as client:
-        client.app.state.store.wait(timeout=60)  # type: ignore[attr-defined]
         yield client

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,7 @@ def running(command: list[str], environment: dict[str, str], url: str) -> Iterat
     """Start a server process, wait until /ready answers, and stop it however the block ends.
 
     Ready means ten answers in a row, each on a new connection: with several workers, each loads its model
-    on its own, and one that is still loading answers 503.
+    on its own, and a connection sent to one still loading waits for it (and may time out here).
     """
     process = subprocess.Popen(command, env=environment)
     try:
@@ -53,11 +54,11 @@ def running(command: list[str], environment: dict[str, str], url: str) -> Iterat
         process.wait(timeout=30)
 
 
-def post(url: str, body: object) -> dict:
+def post(url: str, body: object, timeout: float = 10) -> dict:
     request = urllib.request.Request(
         f"{url}/predict", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=10) as answer:
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
         return json.load(answer)
 
 
@@ -103,13 +104,10 @@ def test_latency_check_fails_over_the_contract(server: str, project_root: Path, 
     assert latency.main([*arguments, "--contract", str(strict)]) == 1
 
 
-def test_gunicorn_workers_share_metrics_as_in_the_image(
-    model_dir: Path, tmp_path: Path, project_root: Path, record: dict
-) -> None:
-    """The image's command: gunicorn, two uvicorn workers, metrics aggregated across them."""
+def gunicorn(model_dir: Path, tmp_path: Path, project_root: Path) -> tuple[list[str], dict[str, str], str]:
+    """The image's command (gunicorn, its settings, two uvicorn workers) on a free port: command, env, URL."""
     metrics_dir = tmp_path / "prometheus"
-    metrics_dir.mkdir()
-    (metrics_dir / "counter_stale.db").write_bytes(b"left by a previous container")
+    metrics_dir.mkdir(exist_ok=True)
     port = free_port()
     environment = {
         **os.environ,
@@ -121,9 +119,42 @@ def test_gunicorn_workers_share_metrics_as_in_the_image(
     command = [sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker"]
     command += ["--config", GUNICORN_CONFIG, "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     command += ["--no-control-socket", APP]
-    with running(command, environment, f"http://127.0.0.1:{port}") as url:
+    return command, environment, f"http://127.0.0.1:{port}"
+
+
+def test_gunicorn_workers_share_metrics_as_in_the_image(
+    model_dir: Path, tmp_path: Path, project_root: Path, record: dict
+) -> None:
+    """Metrics aggregated across the workers, and none carried over from a previous container."""
+    command, environment, url = gunicorn(model_dir, tmp_path, project_root)
+    metrics_dir = Path(environment["PROMETHEUS_MULTIPROC_DIR"])
+    (metrics_dir / "counter_stale.db").write_bytes(b"left by a previous container")
+    with running(command, environment, url):
         assert not (metrics_dir / "counter_stale.db").exists()
         for _ in range(6):
             post(url, [record])
         metrics = urllib.request.urlopen(f"{url}/metrics", timeout=5).read().decode()
     assert 'http_requests_total{path="/predict",status="200"} 6.0' in metrics
+
+
+def test_gunicorn_workers_answer_only_once_their_model_is_loaded(
+    model_dir: Path, tmp_path: Path, project_root: Path, record: dict
+) -> None:
+    """From the first request on, predictions succeed: no worker accepts before its model is loaded."""
+    command, environment, url = gunicorn(model_dir, tmp_path, project_root)
+    process = subprocess.Popen(command, env=environment)
+    try:
+        deadline, statuses = time.monotonic() + 90, []
+        while len(statuses) < 20 and time.monotonic() < deadline:
+            try:
+                post(url, record, timeout=60)
+                statuses.append(200)
+            except urllib.error.HTTPError as error:  # a worker answering before its model is loaded: 503
+                statuses.append(error.code)
+            except OSError:  # refused: no worker has bound its socket yet
+                assert process.poll() is None, "gunicorn exited"
+                time.sleep(0.1)
+        assert statuses == [200] * 20
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

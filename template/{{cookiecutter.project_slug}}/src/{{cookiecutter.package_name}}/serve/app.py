@@ -1,18 +1,20 @@
 """The prediction service: POST /predict, GET /health, /ready, /metrics, /model.
 
 `create_app()` builds it from settings; servers import the instance in main.py (`make serve` runs uvicorn,
-the image runs gunicorn with uvicorn workers). The model is loaded once, in the background, from MODEL_URI.
+the image runs gunicorn with uvicorn workers). The model is loaded once, at startup, from MODEL_URI, and
+predicts in a thread of its own, for the requests queued together (batcher.py).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +22,7 @@ from fastapi.responses import JSONResponse
 
 from ..contract import load_contract
 from ..features import FEATURES
+from .batcher import MicroBatcher, PredictionFailed, Rows
 from .inference_log import InferenceLog
 from .metrics import LimitBodySize, Metrics, RecordRequests
 from .model_store import LoadedModel, ModelStore
@@ -27,6 +30,7 @@ from .request import Customer, Prediction, PredictRequest, PredictResponse
 from .settings import Settings
 
 NOT_LOADED = {"description": "The model is not loaded (yet)"}
+FAILED = {"description": "The model failed on this request"}
 TOO_LARGE = {"description": "More records or bytes than the service accepts"}
 
 
@@ -37,11 +41,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = Metrics()
     inference_log = InferenceLog(settings.inference_log)
 
+    batcher = MicroBatcher(
+        predict_churn(store),
+        max_rows=settings.batch_max_rows,
+        max_wait=settings.batch_wait_ms / 1000,
+        observe_batch=metrics.batch_rows.observe,
+    )
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         inference_log.start()
-        store.load_in_background(settings.model_uri, contract.model.name, settings.model_version)
+        store.load(settings.model_uri, contract.model.name, settings.model_version)  # before accepting
         yield
+        batcher.close()
         inference_log.close()
 
     app = FastAPI(title=f"{contract.model.name} prediction service", lifespan=lifespan)
@@ -84,16 +96,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post(
         "/predict",
-        responses={413: TOO_LARGE, 503: NOT_LOADED},
+        response_model=PredictResponse,
+        responses={413: TOO_LARGE, 500: FAILED, 503: NOT_LOADED},
     )
-    def predict(request: PredictRequest) -> PredictResponse:
+    async def predict(request: PredictRequest) -> Response:
         """Churn probability for one customer (an object) or a batch (a non-empty array)."""
         loaded = ready_model()
         records: list[Customer] = request if isinstance(request, list) else [request]
         if len(records) > settings.max_batch:
             raise HTTPException(413, detail=f"at most {settings.max_batch} records per request")
         rows = [record.model_dump() for record in records]
-        probabilities = loaded.model.predict_proba(pd.DataFrame(rows, columns=list(FEATURES)))[:, 1]
+        try:
+            probabilities = await batcher.predict(rows)
+        except PredictionFailed:
+            raise HTTPException(500, detail="the model failed on this request") from None
         request_id = uuid.uuid4().hex
         predictions = [
             Prediction(churn_probability=round(float(p), 6), churned=bool(p >= settings.threshold))
@@ -114,7 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for row, prediction in zip(rows, predictions, strict=True)
             ]
         )
-        return PredictResponse(request_id=request_id, model_version=loaded.version, predictions=predictions)
+        answer = PredictResponse(request_id=request_id, model_version=loaded.version, predictions=predictions)
+        # Serialized by pydantic directly: FastAPI would validate the answer again against response_model.
+        return Response(answer.model_dump_json(), media_type="application/json")
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -124,6 +142,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RecordRequests, metrics=metrics)
     app.add_middleware(LimitBodySize, max_bytes=settings.max_body_bytes)
     return app
+
+
+def predict_churn(store: ModelStore) -> Callable[[Rows], Sequence[float]]:
+    """The churn probability of each row, by the loaded model (run in the batcher's thread)."""
+
+    def predict(rows: Rows) -> Sequence[float]:
+        assert store.loaded is not None  # the endpoint checked it before queueing the rows
+        # Columns as arrays: a third faster than pandas reading the dicts, with the same dtypes.
+        frame = pd.DataFrame({name: np.array([row[name] for row in rows]) for name in FEATURES}, copy=False)
+        probabilities: Sequence[float] = store.loaded.model.predict_proba(frame)[:, 1].tolist()
+        return probabilities
+
+    return predict
 
 
 UNION_BRANCHES = {"Customer", "list[Customer]"}

@@ -1,5 +1,10 @@
 """gunicorn settings for the serving image, which loads them with `--config python:<this module>`.
 
+Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new connections over them:
+on one shared socket, the first worker to wake up accepts every waiting connection, so a burst of clients
+could all land on one worker while the other idles. A worker binds its socket as it starts but accepts only
+once its model is loaded (model_store.py): connections sent to it meanwhile wait, they are not refused.
+
 With several workers, Prometheus keeps each worker's values in files under PROMETHEUS_MULTIPROC_DIR: start
 from an empty directory, so a restarted container does not carry old counts, and drop a dead worker's gauges.
 """
@@ -12,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from prometheus_client import multiprocess
+
+reuse_port = True
 
 
 def on_starting(server: Any) -> None:

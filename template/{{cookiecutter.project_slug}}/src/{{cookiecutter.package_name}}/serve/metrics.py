@@ -42,6 +42,12 @@ class Metrics:
             buckets=tuple(step / 10 for step in range(1, 11)),
             registry=self.registry,
         )
+        self.batch_rows = Histogram(
+            "prediction_batch_rows",
+            "Rows the model predicted per call, from the requests queued together",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+            registry=self.registry,
+        )
         self.model = Gauge(
             "model_info",
             "The model being served (value 1)",

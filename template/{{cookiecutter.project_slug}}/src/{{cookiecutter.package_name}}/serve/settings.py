@@ -18,6 +18,8 @@ class Settings:
     threshold: float  # churn probability from which a customer is predicted to churn
     max_batch: int  # records per request; more is 413
     max_body_bytes: int  # request body size; more is 413
+    batch_max_rows: int = 128  # rows the model predicts in one call, from requests queued together
+    batch_wait_ms: float = 0.0  # how long a call may wait for more requests; 0 takes only those queued
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,4 +33,6 @@ class Settings:
             threshold=float(os.environ.get("CHURN_THRESHOLD", "0.5")),
             max_batch=int(os.environ.get("MAX_BATCH_SIZE", "1000")),
             max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", str(1_000_000))),
+            batch_max_rows=int(os.environ.get("MICRO_BATCH_MAX_ROWS", "128")),
+            batch_wait_ms=float(os.environ.get("MICRO_BATCH_WAIT_MS", "0")),
         )

@@ -1,0 +1,113 @@
+"""Micro-batching: requests queued together share one model call, and each still gets its own answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import mlflow.sklearn
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package_name }}.features import FEATURES
+from {{ cookiecutter.package_name }}.serve.app import create_app
+from {{ cookiecutter.package_name }}.serve.batcher import MicroBatcher
+from {{ cookiecutter.package_name }}.serve.settings import Settings
+
+CONCURRENT = 6
+POISON_TENURE = 71  # a valid tenure the refusing model below will not predict
+
+
+@pytest.fixture
+def records(raw_customers: pd.DataFrame) -> list[dict[str, Any]]:
+    """Distinct valid request bodies, none with the poisoned tenure."""
+    customers = raw_customers[raw_customers["tenure_months"] != POISON_TENURE]
+    return json.loads(customers[list(FEATURES)].head(CONCURRENT).to_json(orient="records"))
+
+
+@pytest.fixture
+def batching(settings: Settings) -> Settings:
+    """A call waits (up to a minute) until it has one row from each of the concurrent requests."""
+    return replace(settings, batch_max_rows=CONCURRENT, batch_wait_ms=60_000)
+
+
+def post_together(client: TestClient, bodies: Sequence[object]) -> list[Any]:
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(lambda body: client.post("/predict", json=body), bodies))
+
+
+def assert_each_got_its_one_row_prediction(
+    responses: Sequence[Any], records: Sequence[dict[str, Any]], model_dir: Path
+) -> None:
+    model = mlflow.sklearn.load_model(str(model_dir))
+    for record, response in zip(records, responses, strict=True):
+        assert response.status_code == 200
+        alone = model.predict_proba(pd.DataFrame([record], columns=list(FEATURES)))[0, 1]
+        [prediction] = response.json()["predictions"]
+        assert prediction["churn_probability"] == pytest.approx(alone, abs=1e-6)
+
+
+def test_concurrent_requests_share_a_call_and_get_their_own_answers(
+    batching: Settings, records: list[dict[str, Any]], model_dir: Path
+) -> None:
+    with TestClient(create_app(batching)) as client:
+        responses = post_together(client, records)
+        metrics = client.get("/metrics").text
+    assert "prediction_batch_rows_count 1.0" in metrics  # one model call ...
+    assert f"prediction_batch_rows_sum {CONCURRENT}.0" in metrics  # ... for all the rows
+    assert_each_got_its_one_row_prediction(responses, records, model_dir)
+    request_ids = {response.json()["request_id"] for response in responses}
+    logged = [json.loads(line) for line in batching.inference_log.read_text().splitlines()]
+    assert len(request_ids) == CONCURRENT and {entry["request_id"] for entry in logged} == request_ids
+
+
+class RefusingModel:
+    """The real model, except that it raises on a call holding a row with the poisoned tenure."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def predict_proba(self, frame: pd.DataFrame) -> Any:
+        if (frame["tenure_months"] == POISON_TENURE).any():
+            raise ValueError("poisoned row")
+        return self.model.predict_proba(frame)
+
+
+def test_a_failing_call_fails_only_the_request_that_broke_it(
+    batching: Settings, records: list[dict[str, Any]], model_dir: Path
+) -> None:
+    poisoned = {**records[0], "tenure_months": POISON_TENURE}
+    with TestClient(create_app(batching)) as client:
+        store = client.app.state.store  # type: ignore[attr-defined]
+        store.loaded = replace(store.loaded, model=RefusingModel(store.loaded.model))
+        responses = post_together(client, [poisoned, *records[1:]])
+    assert responses[0].status_code == 500
+    assert responses[0].json() == {"detail": "the model failed on this request"}
+    assert_each_got_its_one_row_prediction(responses[1:], records[1:], model_dir)
+    logged = batching.inference_log.read_text().splitlines()
+    assert len(logged) == CONCURRENT - 1  # the failed request predicted nothing, so logged nothing
+
+
+def test_calls_hold_whole_requests_up_to_the_row_limit() -> None:
+    calls: list[list[int]] = []
+
+    def double(rows: list[dict[str, Any]]) -> list[float]:
+        calls.append([row["x"] for row in rows])
+        return [2.0 * row["x"] for row in rows]
+
+    async def scenario() -> list[Sequence[float]]:
+        batcher = MicroBatcher(double, max_rows=4, max_wait=0.5)
+        requests = [[1, 2], [3], [4, 5, 6, 7, 8], [9, 10]]  # the third is over the limit: predicted alone
+        answers = await asyncio.gather(*(batcher.predict([{"x": x} for x in xs]) for xs in requests))
+        batcher.close()
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert [list(answer) for answer in answers] == [[2, 4], [6], [8, 10, 12, 14, 16], [18, 20]]
+    assert calls == [[1, 2, 3], [4, 5, 6, 7, 8], [9, 10]]

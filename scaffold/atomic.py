@@ -14,29 +14,9 @@ def _replace(source: Path, target: Path) -> None:
 
 
 def write_all(contents: Mapping[Path, str]) -> None:
-    """Give every path in `contents` its new text, or change none of them."""
-    originals = {path: path.read_bytes() if path.exists() else None for path in contents}
-    staged: dict[Path, Path] = {}
-    replaced: list[Path] = []
-    try:
-        for path, text in contents.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.scaffold-tmp")
-            temporary.write_text(text, encoding="utf-8")
-            staged[path] = temporary
-        for path, temporary in staged.items():
-            _replace(temporary, path)
-            replaced.append(path)
-    except BaseException:
-        for path in replaced:
-            original = originals[path]
-            if original is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(original)
-        for temporary in staged.values():
-            temporary.unlink(missing_ok=True)
-        raise
+    """Give every path in `contents` its new text (UTF-8), or change none of them; modes are kept."""
+    executable = [path for path in contents if path.is_file() and path.stat().st_mode & 0o111]
+    replace_all({path: text.encode("utf-8") for path, text in contents.items()}, executable)
 
 
 def replace_all(contents: Mapping[Path, bytes | None], executable: Collection[Path] = ()) -> None:

@@ -32,6 +32,15 @@ def cli() -> None:
     """Start ML projects that run end to end, and keep them to the standard."""
 
 
+project_option = click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project directory.",
+)
+
+
 @cli.command()
 @click.argument("extra_context", nargs=-1, metavar="[KEY=VALUE]...")
 @click.option("--no-input", is_flag=True, help="Use defaults and KEY=VALUE answers; ask nothing.")
@@ -86,13 +95,7 @@ def demo(output_dir: Path | None) -> None:
 @click.option("--metrics", metavar="PATH", help="A JSON metrics file the stage writes.")
 @click.option("--plots", metavar="PATH", help="A CSV of plot data the stage writes.")
 @click.option("--dry-run", is_flag=True, help="Print the diff of every file it would touch; change nothing.")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The project directory.",
-)
+@project_option
 def add_stage(
     name: str,
     after: str | None,
@@ -126,13 +129,7 @@ def add_stage(
 )
 @click.option("--to-git", metavar="URL@REF", help="A template repository and a branch or tag.")
 @click.option("--dry-run", is_flag=True, help="Print the patch; change nothing.")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The project directory.",
-)
+@project_option
 @click.option(
     "--extra-context", multiple=True, metavar="KEY=VALUE", help="Answer or change a template variable."
 )

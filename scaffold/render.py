@@ -71,6 +71,10 @@ def render(
             ) from error
         except CookiecutterException as error:
             raise ScaffoldError(f"could not render the template: {error}") from error
+        except ValueError as error:  # cookiecutter's refusal of a value outside a choice variable's list
+            if "choice variable" not in str(error):
+                raise
+            raise AnswersRejected(f"{error} Nothing was written.") from error
         destination = output_dir / rendered.name
         if destination.exists():
             raise ProjectExists(f"{destination} already exists", hint="choose another name or -o directory")

@@ -102,14 +102,18 @@ def test_the_compiled_tasks_run_the_pipeline(compiled: dict[str, Any], tmp_path:
     )
     params = workdir / "params.yaml"  # a smaller forest: this checks the wiring, not the model
     params.write_text(re.sub(r"n_estimators: \d+", "n_estimators: 20", params.read_text(encoding="utf-8")))
-    (workdir / "data/raw/churn.csv").unlink()  # the image has the pointer file only: the task pulls the data
-    # as in the image: no git repository
-    (workdir / ".dvc/config.local").write_text("[core]\n    no_scm = true\n", encoding="utf-8")
     environment = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
     }
+    # No git repository, as in the image; the DVC remote is a directory here, holding the raw data only.
+    local_config = ["[core]", "    no_scm = true", "    remote = tasks", """['remote "tasks"']"""]
+    local_config.append(f"    url = {tmp_path / 'remote'}")
+    (workdir / ".dvc/config.local").write_text("\n".join(local_config) + "\n", encoding="utf-8")
+    subprocess.run(["dvc", "push", "--quiet", "data/raw/churn.csv"], cwd=workdir, env=environment, check=True)
+    shutil.rmtree(workdir / ".dvc/cache")  # the image has the pointer file only: the task pulls the data
+    (workdir / "data/raw/churn.csv").unlink()
     tasks = compiled["root"]["dag"]["tasks"]
     done: list[str] = []
     while len(done) < len(tasks):

@@ -85,6 +85,16 @@ def test_a_local_tracking_store_is_refused(capsys: pytest.CaptureFixture[str], t
     assert not output.exists()
 
 
+def test_an_unreadable_dvc_yaml_is_one_error_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "dvc.yaml").write_text("stages:\n  prepare:\n    deps: [a]\n", encoding="utf-8")  # no cmd
+    monkeypatch.chdir(tmp_path)
+    assert kubeflow.main(["--output", str(tmp_path / "pipeline.yaml")]) == 2
+    assert capsys.readouterr().err.startswith("error: dvc.yaml: ")
+    assert not (tmp_path / "pipeline.yaml").exists()
+
+
 def test_the_compiled_tasks_run_the_pipeline(compiled: dict[str, Any], tmp_path: Path) -> None:
     """Run each task's command as the KFP launcher does, in a copy of the project laid out like the image.
 

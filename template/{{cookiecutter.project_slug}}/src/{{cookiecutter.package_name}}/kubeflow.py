@@ -151,8 +151,10 @@ def build_pipeline(stages: Sequence[Stage], root: Path, image: str, tracking_uri
     return pipeline
 
 
-def compile_pipeline(root: Path, output: Path, image: str, tracking_uri: str) -> None:
-    pipeline = build_pipeline(load_stages(root / "dvc.yaml"), root, image, tracking_uri)
+def compile_pipeline(
+    stages: Sequence[Stage], root: Path, output: Path, image: str, tracking_uri: str
+) -> None:
+    pipeline = build_pipeline(stages, root, image, tracking_uri)
     output.parent.mkdir(parents=True, exist_ok=True)
     compiler.Compiler().compile(pipeline, str(output))
 
@@ -172,7 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    compile_pipeline(Path.cwd(), arguments.output, arguments.image, arguments.tracking_uri)
+    root = Path.cwd()
+    try:
+        stages = load_stages(root / "dvc.yaml")
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, StopIteration) as error:
+        print(
+            f"error: dvc.yaml: cannot read its stages and their cmd, deps and outs ({error!r})",
+            file=sys.stderr,
+        )
+        return 2
+    compile_pipeline(stages, root, arguments.output, arguments.image, arguments.tracking_uri)
     print(f"kubeflow: compiled {arguments.output} (image {arguments.image})")
     return 0
 

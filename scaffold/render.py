@@ -37,6 +37,18 @@ def parse_extra_context(pairs: tuple[str, ...]) -> dict[str, str]:
     return context
 
 
+def refuse_unknown_choices(extra_context: Mapping[str, str]) -> None:
+    """Refuse a value outside a choice variable's list (cookiecutter raises a bare ValueError for it)."""
+    import json
+
+    variables = json.loads((template_dir() / "cookiecutter.json").read_text(encoding="utf-8"))
+    for key, value in extra_context.items():
+        choices = variables.get(key)
+        if isinstance(choices, list) and value not in choices:
+            listed = ", ".join(map(str, choices))
+            raise AnswersRejected(f"{key} {value!r} is not one of the choices: {listed}; nothing was written")
+
+
 def render(
     output_dir: Path,
     extra_context: Mapping[str, str] | None = None,
@@ -52,6 +64,7 @@ def render(
     )
     from cookiecutter.main import cookiecutter
 
+    refuse_unknown_choices(extra_context or {})
     logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)  # it logs tracebacks for hook failures
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".scaffold-", dir=output_dir))

@@ -126,3 +126,11 @@ def test_plain_cookiecutter_also_refuses_and_cleans_up(
         )
     assert "error: project_slug" in capfd.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("deploy_target", "helm"), ("orchestrator", "airflow"), ("license", "GPL")]
+)
+def test_a_value_outside_a_choice_list_is_refused(tmp_path: Path, name: str, value: str) -> None:
+    result = scaffold_new(tmp_path, f"{name}={value}")
+    assert_refused(result, name, "is not one of the choices", tmp_path)

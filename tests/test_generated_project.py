@@ -140,6 +140,5 @@ def assert_conforms(project: Path) -> None:
     from scaffold.check.engine import run_checks
 
     git(project, "add", "--all")
-    # CI102 is pending in the template itself (its CI cannot install scaffold until it is published)
-    report = run_checks(project, ignore={"CI102": "pending in the template"})
+    report = run_checks(project)
     assert report.findings == []

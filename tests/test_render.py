@@ -177,8 +177,7 @@ def test_renders_conform_to_their_own_options(
     from scaffold.check.engine import run_checks
 
     project = scale_out_project if options == "scale-out" else default_project
-    # CI102 is pending in the template itself (its CI cannot install scaffold until it is published)
-    assert run_checks(project, ignore={"CI102": "pending in the template"}).findings == []
+    assert run_checks(project).findings == []
 
 
 def test_default_project_stays_light(default_project: Path) -> None:

@@ -53,3 +53,12 @@ def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def git(project: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True).stdout
+
+
+def without_latency_limit(project: Path) -> None:
+    """Lift the contract's latency SLA in a rendered project whose gate a test runs: the gate times
+    predictions, and a shared, loaded machine's speed is not what those tests are about (bench/ is)."""
+    contract = project / "model_contract.yaml"
+    sla = "inference_latency_p99_ms: 100 "
+    assert sla in contract.read_text()
+    contract.write_text(contract.read_text().replace(sla, "inference_latency_p99_ms: 60000 "))

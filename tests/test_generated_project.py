@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import git, render_into
+from conftest import git, render_into, without_latency_limit
 
 OPTION_SETS = [
     {"dvc_remote": "s3", "license": "Apache-2.0", "deploy_target": "kubernetes", "orchestrator": "dvc"},
@@ -79,6 +79,7 @@ def test_demo_renders_runs_and_reports(tmp_path: Path) -> None:
     run(project, "uv", "run", "ruff", "check", ".")
     run(project, "uv", "run", "ruff", "format", "--check", ".")
 
+    without_latency_limit(project)
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "-m", "Start from the scaffold template")
     first = run(project, "make", "promote")

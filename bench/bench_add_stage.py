@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import print_timings
 
 from scaffold.render import render
 
@@ -88,12 +89,7 @@ def main() -> None:
             (f"`scaffold add-stage` on a dvc.yaml of {args.stages} stages", large, "< 2 s"),
             ("`dvc stage add` on a generated project (for scale)", dvc, ""),
         ]
-    print("| what | N | median | min | max | target |\n|---|---|---|---|---|---|")
-    for what, samples, target in rows:
-        print(
-            f"| {what} | {len(samples)} | {statistics.median(samples):.3f} s | {min(samples):.3f} s "
-            f"| {max(samples):.3f} s | {target} |"
-        )
+    print_timings(rows)
 
 
 if __name__ == "__main__":

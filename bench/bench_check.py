@@ -13,12 +13,13 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import print_timings
 
 from scaffold.render import render
 
@@ -102,12 +103,7 @@ def main() -> None:
         ]
         if args.compare:
             rows += comparison_rows(base, root, args.runs)
-    print("| what | N | median | min | max | target |\n|---|---|---|---|---|---|")
-    for what, samples, target in rows:
-        print(
-            f"| {what} | {len(samples)} | {statistics.median(samples):.3f} s | {min(samples):.3f} s "
-            f"| {max(samples):.3f} s | {target} |"
-        )
+    print_timings(rows)
 
 
 if __name__ == "__main__":

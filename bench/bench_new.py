@@ -22,6 +22,8 @@ from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
+from _common import idle_share, wait_for_quiet
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template"
 RENDER, NEW = "scaffold: render only, whole process", "scaffold: `scaffold new --no-input`, with hooks"
@@ -251,27 +253,6 @@ def time_setup(runs: int, root: Path, env: dict[str, str]) -> tuple[dict[str, li
         parts["`uv run dvc repro`"].append(timed_run([uv, "run", "dvc", "repro"], env, project))
         shutil.rmtree(project.parent)
     return parts, mlflow
-
-
-def idle_share(seconds: float) -> float:
-    """Share of the machine's CPU time spent idle (or waiting for I/O) over the next `seconds`; Linux only."""
-
-    def times() -> list[int]:
-        with open("/proc/stat", encoding="ascii") as stat:
-            return [int(field) for field in stat.readline().split()[1:]]
-
-    before = times()
-    time.sleep(seconds)
-    spent = [after - earlier for after, earlier in zip(times(), before, strict=True)]
-    return (spent[3] + spent[4]) / max(sum(spent), 1)
-
-
-def wait_for_quiet(limit: float, share: float = 0.9) -> float:
-    """Wait up to `limit` seconds for 5 s with the CPUs at least `share` idle; return the last share seen."""
-    deadline = time.monotonic() + limit
-    while (idle := idle_share(5)) < share and time.monotonic() < deadline:
-        print(f"waiting for a quiet machine: CPUs {idle:.0%} idle", file=sys.stderr)
-    return idle
 
 
 def tool_version(command: list[str]) -> str:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _common import idle_share, wait_for_quiet
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -156,29 +157,6 @@ def project_env(project: Path) -> dict[str, str]:
     env["PATH"] = f"{project / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{project / 'mlflow.db'}"
     return env
-
-
-def idle_share(seconds: float) -> float:
-    """Share of the machine's CPU time spent idle over the next `seconds` (Linux: /proc/stat)."""
-
-    def times() -> list[int]:
-        with open("/proc/stat", encoding="ascii") as stat:
-            return [int(field) for field in stat.readline().split()[1:]]
-
-    before = times()
-    time.sleep(seconds)
-    spent = [after - earlier for after, earlier in zip(times(), before, strict=True)]
-    return (spent[3] + spent[4]) / max(sum(spent), 1)  # idle + iowait
-
-
-def wait_for_quiet(limit: float, share: float = 0.9) -> float:
-    """Wait up to `limit` seconds for 5 s in which the CPUs are at least `share` idle; the last share seen."""
-    deadline = time.monotonic() + limit
-    while (idle := idle_share(5)) < share and time.monotonic() < deadline:
-        print(f"waiting for a quiet machine: {idle:.0%} idle", file=sys.stderr)
-    if idle < share:
-        print(f"warning: only {idle:.0%} idle: other work will show in the figures", file=sys.stderr)
-    return idle
 
 
 def run(command: Sequence[str | Path], env: dict[str, str], cwd: Path, timeout: float) -> str:

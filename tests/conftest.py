@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -62,3 +63,10 @@ def without_latency_limit(project: Path) -> None:
     sla = "inference_latency_p99_ms: 100 "
     assert sla in contract.read_text()
     contract.write_text(contract.read_text().replace(sla, "inference_latency_p99_ms: 60000 "))
+
+
+def dev_tool(name: str) -> Path:
+    """A linter next to the running interpreter; missing means the dev group is not installed."""
+    path = Path(sys.executable).parent / name
+    assert path.exists(), f"{name} not found at {path}: install the dev dependency group (uv sync)"
+    return path

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, git
+from conftest import REPO_ROOT, dev_tool, git
 
 ANNOTATION_PREFIX = "::error "
-
-
-def _tool(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +81,7 @@ def runner_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_the_action_passes_zizmor_and_the_actions_schema() -> None:
     action = REPO_ROOT / "action.yml"
     zizmor = [
-        _tool("zizmor"),
+        dev_tool("zizmor"),
         "--offline",
         "--no-config",
         "--persona=auditor",
@@ -96,7 +91,7 @@ def test_the_action_passes_zizmor_and_the_actions_schema() -> None:
         [*zizmor, "--min-confidence=low", "--format=json", action], capture_output=True, text=True
     )
     assert (result.returncode, json.loads(result.stdout or "[]")) == (0, []), result.stderr
-    schema = [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", action]
+    schema = [dev_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", action]
     result = subprocess.run(schema, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -184,7 +179,7 @@ def test_the_generated_pre_commit_hook_runs_scaffold_check(project: Path, tmp_pa
     config["repos"] = [scaffold_repo]
     config_path.write_text(yaml.safe_dump(config))
     git(project, "add", "--all")
-    pre_commit = [_tool("pre-commit"), "run", "scaffold-check", "--all-files"]
+    pre_commit = [dev_tool("pre-commit"), "run", "scaffold-check", "--all-files"]
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit")}
 
     passing = subprocess.run(pre_commit, cwd=project, env=env, capture_output=True, text=True, timeout=900)

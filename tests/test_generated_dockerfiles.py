@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
+
+from conftest import dev_tool
 
 DOCKERFILES = ["Dockerfile.serve", "Dockerfile.train"]
 BIND_SOURCE = re.compile(r"--mount=type=bind,(?:\S*,)?source=([^,\s]+)")
@@ -78,7 +79,7 @@ def ignored(path: str, patterns: list[str]) -> bool:
 
 @pytest.mark.parametrize("name", DOCKERFILES)
 def test_hadolint_reports_nothing(default_project: Path, name: str) -> None:
-    hadolint = Path(sys.executable).parent / "hadolint"
+    hadolint = dev_tool("hadolint")
     assert hadolint.exists(), f"hadolint not found at {hadolint}: install the dev dependency group (uv sync)"
     result = subprocess.run(
         [hadolint, "--no-color", name], cwd=default_project, capture_output=True, text=True, check=False

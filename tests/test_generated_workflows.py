@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from conftest import dev_tool
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template"
 SHA_PIN = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
@@ -37,13 +38,6 @@ def _run_scripts(workflow: dict[Any, Any]) -> list[str]:
     return [step["run"] for step in _steps(workflow) if "run" in step]
 
 
-def _tool(name: str) -> Path:
-    """A linter next to the running interpreter; missing means the dev group is not installed."""
-    path = Path(sys.executable).parent / name
-    assert path.exists(), f"{name} not found at {path}: install the dev dependency group (uv sync)"
-    return path
-
-
 def _ci(project: Path) -> dict[Any, Any]:
     return _load(project / ".github" / "workflows" / "ci.yml")
 
@@ -52,7 +46,7 @@ def test_zizmor_reports_nothing(default_project: Path) -> None:
     files = _workflow_files(default_project)
     result = subprocess.run(
         [
-            _tool("zizmor"),
+            dev_tool("zizmor"),
             "--offline",
             "--no-config",
             "--no-ignores",
@@ -74,7 +68,7 @@ def test_zizmor_reports_nothing(default_project: Path) -> None:
 def test_workflows_match_the_github_schema(default_project: Path) -> None:
     result = subprocess.run(
         [
-            _tool("check-jsonschema"),
+            dev_tool("check-jsonschema"),
             "--builtin-schema",
             "vendor.github-workflows",
             *_workflow_files(default_project),

@@ -9,7 +9,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import render_into, without_latency_limit
+from conftest import dev_tool, render_into, without_latency_limit
 
 VARIABLE = re.compile(r"\$\{(\w+)(:?[-?][^}]*)?\}")
 
@@ -33,7 +32,7 @@ def compose(project: Path) -> dict[str, Any]:
 def test_compose_file_follows_the_compose_specification(default_project: Path) -> None:
     result = subprocess.run(
         [
-            Path(sys.executable).parent / "check-jsonschema",
+            dev_tool("check-jsonschema"),
             "--builtin-schema",
             "vendor.compose-spec",
             default_project / "docker-compose.yml",

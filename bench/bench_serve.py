@@ -2,10 +2,10 @@
 
 Run by hand, not by pytest, against a project whose model is registered (`make promote`):
 `uv run python bench/bench_serve.py /path/to/customer-churn`. In one run: the ceiling of 2 processes
-predicting in process, then one server after the other on 127.0.0.1, each at 1 connection (with the in-process
-`predict_proba` of one row timed just before and after) and at 16, the generated service also for 60 s at 32
-connections. It prints a markdown table with the targets; `--write-docs` also writes it as the `## Serving`
-section of docs/benchmarks.md.
+predicting in process, then one server after the other on 127.0.0.1, each at 1 connection (in rounds, with the
+in-process `predict_proba` of one row timed before each round and after the last) and at 16, the generated
+service also for 60 s at 32 connections. It prints a markdown table with the targets; `--write-docs` also
+writes it as the `## Serving` section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,27 +58,29 @@ GUNICORN = (
 )
 UVICORN = "uvicorn {app} --workers {workers} --host 127.0.0.1 --port {port}"
 
-# Runs in the project's interpreter. `latency`: p50 in ms of `calls` one-row predict_proba on ready-made
-# frames, after a warm-up. `throughput`: says "ready", waits for a line on stdin, predicts for `seconds`
-# and prints its predictions per second (several processes started together give the machine's ceiling).
+# Runs in the project's interpreter; loads the model, warms it up and says "ready". `latency`: for each line
+# on stdin (a number of calls), prints the p50 in ms of that many one-row predict_proba on ready-made frames.
+# `throughput`: waits for a line on stdin, predicts for `seconds` and prints its predictions per second
+# (several processes started together give the machine's ceiling).
 IN_PROCESS = """
 import json, statistics, sys, time
 import mlflow.sklearn, pandas as pd
-mode, uri, data, target, calls, seconds = sys.argv[1:7]
+mode, uri, data, target, seconds = sys.argv[1:6]
 model = mlflow.sklearn.load_model(uri)
 frame = pd.read_csv(data).drop(columns=[target])
 rows = [frame.iloc[[i]] for i in range(min(len(frame), 200))]
 for row in rows[:50]:
     model.predict_proba(row)
+print("ready", flush=True)
 if mode == "latency":
-    times = []
-    for i in range(int(calls)):
-        start = time.perf_counter()
-        model.predict_proba(rows[i % len(rows)])
-        times.append(time.perf_counter() - start)
-    print(json.dumps(statistics.median(times) * 1000))
+    for line in sys.stdin:
+        times = []
+        for i in range(int(line)):
+            start = time.perf_counter()
+            model.predict_proba(rows[i % len(rows)])
+            times.append(time.perf_counter() - start)
+        print(json.dumps(statistics.median(times) * 1000), flush=True)
 else:
-    print("ready", flush=True)
     sys.stdin.readline()
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < float(seconds):
@@ -140,6 +143,34 @@ class Load:
 
 
 @dataclass(frozen=True)
+class Sequential:
+    """Rounds at 1 connection, each between two in-process timings of the same one-row predict.
+
+    The machine's speed drifts, within a minute, by more than the overhead being measured: each round's
+    overhead is its p50 minus the mean of the in-process p50s just before and just after it.
+    """
+
+    in_process_ms: tuple[float, ...]  # before each round, and after the last
+    rounds: tuple[Load, ...]
+
+    @property
+    def overhead_ms(self) -> float:
+        timings = self.in_process_ms
+        return statistics.median(
+            load.p50_ms - (timings[i] + timings[i + 1]) / 2 for i, load in enumerate(self.rounds)
+        )
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(load.p50_ms for load in self.rounds)
+
+    @property
+    def p99_ms(self) -> float:
+        """The highest round's: each round holds too few requests for a p99 of its own."""
+        return max(load.p99_ms for load in self.rounds)
+
+
+@dataclass(frozen=True)
 class Server:
     """How to start one server, ask whether it is ready, and what it is sent."""
 
@@ -193,10 +224,35 @@ def test_rows(project: Path, count: int) -> tuple[list[str], list[list[int | flo
     return columns, [[kinds[name](row[name]) for name in columns] for row in table]
 
 
-def in_process_p50(python: Path, project: Path, uri: str, env: dict[str, str], calls: int) -> float:
+@contextlib.contextmanager
+def in_process_timer(
+    python: Path, project: Path, uri: str, env: dict[str, str]
+) -> Iterator[Callable[[int], float]]:
+    """A process holding the model, idle until asked for the p50 of so many one-row predictions."""
     data = project / "data" / "processed" / "test.csv"
-    command = [python, "-c", IN_PROCESS, "latency", uri, data, TARGET_COLUMN, str(calls), "0"]
-    return float(json.loads(run(command, env, project, timeout=300)))
+    command = [str(python), "-c", IN_PROCESS, "latency", uri, str(data), TARGET_COLUMN, "0"]
+    process = subprocess.Popen(
+        command, cwd=project, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert process.stdin is not None and process.stdout is not None
+    stdin, stdout = process.stdin, process.stdout
+
+    def p50(calls: int) -> float:
+        stdin.write(f"{calls}\n")
+        stdin.flush()
+        return float(json.loads(stdout.readline()))
+
+    try:
+        if stdout.readline().strip() != "ready":
+            sys.exit("the in-process predictor failed to start")
+        yield p50
+    finally:
+        stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def in_process_ceiling(
@@ -204,7 +260,7 @@ def in_process_ceiling(
 ) -> float:
     """Predictions per second of `processes` processes predicting at once, started together."""
     data = project / "data" / "processed" / "test.csv"
-    command = [str(python), "-c", IN_PROCESS, "throughput", uri, str(data), TARGET_COLUMN, "0", str(seconds)]
+    command = [str(python), "-c", IN_PROCESS, "throughput", uri, str(data), TARGET_COLUMN, str(seconds)]
     workers: list[subprocess.Popen[str]] = []
     try:
         for _ in range(processes):
@@ -433,17 +489,16 @@ def versions(project: Path, env: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Figures:
-    mlflow_in_process: tuple[float, float]  # in-process p50 just before and after MLflow's 1-connection run
-    ours_in_process: tuple[float, float]  # the same around ours
     ceiling: float | None
-    mlflow_one: Load
+    mlflow_one: Sequential
     mlflow_many: Load
-    ours_one: Load
+    ours_one: Sequential
     ours_many: Load
     ours_soak: Load
     p99_limit_ms: float
     workers: int  # of the generated service
     calls: int  # in-process predictions per p50
+    round_seconds: int  # of each round at 1 connection
     logged: int  # lines of the generated service's inference log
     answered: int  # 2xx answers of the generated service, warm-up and checks included
     rows_per_call: float | None  # mean rows per model call of the generated service, from its metrics
@@ -463,9 +518,13 @@ def verdict(ok: bool) -> str:
     return "pass" if ok else "FAIL"
 
 
+def span(values: Sequence[float]) -> str:
+    return f"{ms(min(values))} to {ms(max(values))}"
+
+
 def table(f: Figures) -> list[str]:
-    mlflow_overhead = f.mlflow_one.p50_ms - sum(f.mlflow_in_process) / 2
-    ours_overhead = f.ours_one.p50_ms - sum(f.ours_in_process) / 2
+    mlflow_overhead, ours_overhead = f.mlflow_one.overhead_ms, f.ours_one.overhead_ms
+    rounds = f"{len(f.ours_one.rounds)} rounds of {f.round_seconds} s"
     share = f"; {f.ours_many.rate / f.ceiling:.0%} of the ceiling" if f.ceiling else ""
     floor = 2 * f.mlflow_many.rate
     soak = f"ours, {f.ours_soak.connections} connections for {f.ours_soak.seconds:.0f} s"
@@ -475,30 +534,30 @@ def table(f: Figures) -> list[str]:
         rows.append(("in-process ceiling, 2 processes predicting", f"{f.ceiling:.0f} req/s", "", ""))
     rows += [
         (
-            f"in-process `predict_proba` of one row, p50 of {f.calls} calls: before / after MLflow's run",
-            " / ".join(ms(value) for value in f.mlflow_in_process),
+            f"in-process `predict_proba` of one row, p50 of {f.calls} calls, around MLflow's rounds",
+            span(f.mlflow_one.in_process_ms),
             "",
             "",
         ),
-        ("MLflow: p50 at 1 connection", ms(f.mlflow_one.p50_ms), "", ""),
-        ("MLflow: p99 at 1 connection", ms(f.mlflow_one.p99_ms), "", ""),
-        ("MLflow: serving overhead (p50 minus the mean of the in-process p50s)", ms(mlflow_overhead), "", ""),
+        (f"MLflow: p50 at 1 connection (median of {rounds})", ms(f.mlflow_one.p50_ms), "", ""),
+        ("MLflow: p99 at 1 connection (highest round)", ms(f.mlflow_one.p99_ms), "", ""),
+        (
+            "MLflow: serving overhead (median of each round's p50 minus the in-process p50s around it)",
+            ms(mlflow_overhead),
+            "",
+            "",
+        ),
         ("MLflow: throughput at 16 connections", f"{f.mlflow_many.rate:.0f} req/s", "", ""),
+        ("in-process p50, around our rounds", span(f.ours_one.in_process_ms), "", ""),
+        (f"ours: p50 at 1 connection (median of {rounds})", ms(f.ours_one.p50_ms), "", ""),
         (
-            "in-process p50: before / after our run",
-            " / ".join(ms(value) for value in f.ours_in_process),
-            "",
-            "",
-        ),
-        ("ours: p50 at 1 connection", ms(f.ours_one.p50_ms), "", ""),
-        (
-            "ours: p99 at 1 connection",
+            "ours: p99 at 1 connection (highest round)",
             ms(f.ours_one.p99_ms),
             limit,
             verdict(f.ours_one.p99_ms <= f.p99_limit_ms),
         ),
         (
-            "ours: serving overhead (p50 minus the mean of the in-process p50s)",
+            "ours: serving overhead (median of each round's p50 minus the in-process p50s around it)",
             ms(ours_overhead),
             f"≤ {ms(mlflow_overhead / 5)} (1/5 of MLflow's)",
             verdict(ours_overhead <= mlflow_overhead / 5),
@@ -529,8 +588,7 @@ def table(f: Figures) -> list[str]:
 
 def targets(f: Figures) -> str:
     """The issue's three targets in one line, each with its verdict."""
-    overhead = f.ours_one.p50_ms - sum(f.ours_in_process) / 2
-    mlflow_overhead = f.mlflow_one.p50_ms - sum(f.mlflow_in_process) / 2
+    overhead, mlflow_overhead = f.ours_one.overhead_ms, f.mlflow_one.overhead_ms
     soak = f.ours_soak.errors == 0 and f.ours_soak.p99_ms <= f.p99_limit_ms
     verdicts = [
         ("overhead at most 1/5 of MLflow's", overhead <= mlflow_overhead / 5),
@@ -576,22 +634,27 @@ def drive(
     workdir: Path,
     args: argparse.Namespace,
     wrk: str,
-    in_process: Callable[[], float],
+    in_process_p50: Callable[[int], float],
     soak: bool,
 ) -> dict[str, Any]:
     """Start the server, check its answers, warm it up, then load it as the arguments say; always stop it.
 
-    The in-process p50 is measured just before and just after the run at 1 connection (the server idle
-    meanwhile): the machine's speed drifts by more than the overhead being measured.
+    At 1 connection, rounds alternate with in-process timings (the server idle meanwhile), see Sequential.
     """
     print(f"{server.label}: starting", file=sys.stderr)
     with serving(server, project, workdir, args.start_timeout) as port:
         figures: dict[str, Any] = {"classes": classes(server, port, 20)}
         figures["warmup"] = run_wrk(port, server, 4, args.warmup, workdir, wrk)
-        print(f"{server.label}: in process, {args.sequential} s at 1 connection, in process", file=sys.stderr)
-        before = in_process()
-        figures["one"] = run_wrk(port, server, 1, args.sequential, workdir, wrk)
-        figures["in_process"] = (before, in_process())
+        print(f"{server.label}: {args.rounds} rounds at 1 connection", file=sys.stderr)
+        timings, rounds = [in_process_p50(args.calls)], []
+        for _ in range(args.rounds):
+            rounds.append(run_wrk(port, server, 1, args.round_seconds, workdir, wrk))
+            timings.append(in_process_p50(args.calls))
+            print(
+                f"  p50 {ms(rounds[-1].p50_ms)}; in process: {ms(timings[-2])}, {ms(timings[-1])} after",
+                file=sys.stderr,
+            )
+        figures["one"] = Sequential(tuple(timings), tuple(rounds))
         print(f"{server.label}: {args.load} s at 16 connections", file=sys.stderr)
         figures["many"] = run_wrk(port, server, 16, args.load, workdir, wrk)
         if soak:
@@ -624,22 +687,19 @@ def collect(args: argparse.Namespace, workdir: Path) -> str:
         print(f"in process: 2 processes predicting for {args.ceiling_seconds} s", file=sys.stderr)
         ceiling = in_process_ceiling(python, project, args.model_uri, env, 2, args.ceiling_seconds)
     mlflow, ours = servers(args, project, env, workdir)
-
-    def in_process() -> float:
-        return in_process_p50(python, project, args.model_uri, env, args.calls)
-
-    theirs = drive(mlflow, project, workdir, args, wrk, in_process, soak=False)
-    our = drive(ours, project, workdir, args, wrk, in_process, soak=True)
+    with in_process_timer(python, project, args.model_uri, env) as in_process_p50:
+        theirs = drive(mlflow, project, workdir, args, wrk, in_process_p50, soak=False)
+        our = drive(ours, project, workdir, args, wrk, in_process_p50, soak=True)
     if theirs["classes"] != our["classes"]:
         sys.exit(f"the servers disagree: MLflow predicted {theirs['classes']}, ours {our['classes']}")
     idle_after = idle_share(5)
     log = workdir / "inference.jsonl"
-    answered = len(our["classes"]) + sum(
-        run_.requests - run_.non2xx for run_ in our.values() if isinstance(run_, Load)
+    answered = (
+        len(our["classes"])
+        + sum(run_.requests - run_.non2xx for run_ in our.values() if isinstance(run_, Load))
+        + sum(run_.requests - run_.non2xx for run_ in our["one"].rounds)
     )
     figures = Figures(
-        mlflow_in_process=theirs["in_process"],
-        ours_in_process=our["in_process"],
         ceiling=ceiling,
         mlflow_one=theirs["one"],
         mlflow_many=theirs["many"],
@@ -649,6 +709,7 @@ def collect(args: argparse.Namespace, workdir: Path) -> str:
         p99_limit_ms=float(contract["slas"]["inference_latency_p99_ms"]),
         workers=args.workers,
         calls=args.calls,
+        round_seconds=args.round_seconds,
         logged=len(log.read_bytes().splitlines()) if log.exists() else 0,
         answered=answered,
         rows_per_call=our["rows_per_call"],
@@ -659,7 +720,8 @@ def collect(args: argparse.Namespace, workdir: Path) -> str:
         f"with the default answers. CPUs idle: {idle:.0%} in the 5 s before the start, {idle_after:.0%} in "
         "the 5 s after the end. One server at a time on 127.0.0.1, wrk on the same machine "
         f"with 1 thread, {args.payloads} distinct one-record bodies from the test set; {args.warmup} s of "
-        f"warm-up at 4 connections before each server's runs; {args.sequential} s at 1 connection, "
+        f"warm-up at 4 connections before each server's runs; {args.rounds} rounds of {args.round_seconds} s "
+        "at 1 connection, "
         f"{args.load} s at 16. MLflow serves pyfunc (`predict`: the class); ours, the generated service, the "
         "native flavor (`predict_proba`); both predicted the same classes for the first 20 bodies."
     )
@@ -689,13 +751,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the generated service's gunicorn settings, as the image passes them",
     )
     parser.add_argument("--workers", type=int, default=2, help="the generated service's workers (default 2)")
-    parser.add_argument("--calls", type=int, default=500, help="in-process predictions timed (default 500)")
+    parser.add_argument(
+        "--calls", type=int, default=150, help="in-process predictions per timing (default 150)"
+    )
     parser.add_argument(
         "--ceiling-seconds", type=int, default=10, help="2 processes predicting, for the ceiling (0: skip)"
     )
     parser.add_argument("--payloads", type=int, default=100, help="distinct bodies, from the test set")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of untimed load first (default 3)")
-    parser.add_argument("--sequential", type=int, default=10, help="seconds at 1 connection (default 10)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds at 1 connection (default 5)")
+    parser.add_argument("--round-seconds", type=int, default=2, help="seconds per round (default 2)")
     parser.add_argument("--load", type=int, default=15, help="seconds at 16 connections (default 15)")
     parser.add_argument("--soak", type=int, default=60, help="seconds at 32 connections (default 60)")
     parser.add_argument(

@@ -57,6 +57,17 @@ def test_a_batch_gets_one_prediction_per_record(client: TestClient, raw_customer
     assert len(client.post("/predict", json=batch).json()["predictions"]) == 4
 
 
+def test_the_openapi_schema_documents_the_predict_body(client: TestClient) -> None:
+    """The endpoint parses its body itself: the schema must still say what to send."""
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    one, many = body["anyOf"]
+    customer = "#/components/schemas/Customer"
+    assert one == {"$ref": customer} and many["items"] == {"$ref": customer} and many["minItems"] == 1
+    documented = schema["components"]["schemas"]["Customer"]
+    assert set(documented["required"]) == set(FEATURES) == set(documented["properties"])
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -111,3 +112,25 @@ def test_calls_hold_whole_requests_up_to_the_row_limit() -> None:
     answers = asyncio.run(scenario())
     assert [list(answer) for answer in answers] == [[2, 4], [6], [8, 10, 12, 14, 16], [18, 20]]
     assert calls == [[1, 2, 3], [4, 5, 6, 7, 8], [9, 10]]
+
+
+def test_one_request_at_a_time_is_predicted_on_the_event_loop() -> None:
+    """The hand-off to the predict thread is skipped while calls are of one row; never once rows queue up."""
+    threads: list[str] = []
+
+    def note_thread(rows: list[dict[str, Any]]) -> list[float]:
+        threads.append(threading.current_thread().name)
+        return [0.5] * len(rows)
+
+    async def scenario() -> None:
+        batcher = MicroBatcher(note_thread, max_rows=8)
+        await batcher.predict([{"x": 1}])  # alone: on the loop
+        await asyncio.gather(*(batcher.predict([{"x": x}]) for x in range(3)))  # queued together: thread
+        await batcher.predict([{"x": 1}])  # alone, after a call of several rows: still the thread
+        await batcher.predict([{"x": 1}])  # alone again: back on the loop
+        await batcher.predict([{"x": 1}, {"x": 2}])  # one request of several rows: the thread
+        batcher.close()
+
+    loop = threading.current_thread().name
+    asyncio.run(scenario())
+    assert [name == loop for name in threads] == [True, False, False, True, False]

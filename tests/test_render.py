@@ -57,6 +57,7 @@ TEST_FILES = [
     "serve/test_app.py",
     "serve/test_batching.py",
     "serve/test_fuzz.py",
+    "serve/test_inference_log.py",
     "serve/test_server.py",
     "stages/test_evaluate.py",
     "stages/test_prepare.py",

@@ -6,10 +6,10 @@ at a time, and each call takes every request waiting, up to `max_rows` rows: alo
 once; under load, requests share calls. `max_wait` (seconds) lets a call wait for more requests until it has
 `max_rows` rows; 0 takes only those already queued. A request is never split, and each gets its own answer.
 
-While requests come one at a time (this call and the one before it each of one row), the event loop predicts
-itself: handing a row to the thread and back costs about 0.1 ms, and there is nothing queued for the loop to
-read meanwhile. As soon as a call holds several rows, calls go back to the thread, so that under load the loop
-keeps reading the requests of the next call while the model predicts.
+While requests come one at a time (this call and the one before it each of one row), the event loop calls
+the model itself: handing a row to the thread and back costs about 0.1 ms, and nothing is queued for the loop
+to read meanwhile. As soon as a call holds several rows, calls go back to the thread, so that under load the
+loop keeps reading the requests of the next call while the model predicts.
 """
 
 from __future__ import annotations

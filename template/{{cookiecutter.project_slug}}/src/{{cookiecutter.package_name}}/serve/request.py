@@ -72,8 +72,9 @@ def openapi_request_body() -> tuple[dict[str, Any], dict[str, Any]]:
     """/predict's OpenAPI `requestBody`, and the component schemas it refers to."""
     schema = _predict_request.json_schema(ref_template="#/components/schemas/{model}")
     components = schema.pop("$defs", {})
-    body = {"required": True, "content": {"application/json": {"schema": schema}}}
-    return body, components
+    media_type = {"schema": schema}
+    content = {"application/json": media_type}
+    return {"required": True, "content": content}, components
 
 
 class Prediction(BaseModel):

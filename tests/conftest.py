@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from scaffold import atomic
 from scaffold.render import render
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -70,3 +72,16 @@ def dev_tool(name: str) -> Path:
     path = Path(sys.executable).parent / name
     assert path.exists(), f"{name} not found at {path}: install the dev dependency group (uv sync)"
     return path
+
+
+def fail_replace_on(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
+    """Make the `nth` file move of an all-or-nothing write raise, as a full disk would."""
+    calls: list[Path] = []
+
+    def replace(source: Path, target: Path) -> None:
+        calls.append(target)
+        if len(calls) == nth:
+            raise OSError("disk full (injected)")
+        shutil.move(source, target)
+
+    monkeypatch.setattr(atomic, "_replace", replace)

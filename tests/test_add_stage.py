@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import git
+from conftest import fail_replace_on, git
 from scaffold import atomic
 from scaffold.cli import cli
 from scaffold.stages import Project, StageRequest, plan_stage
@@ -98,15 +98,7 @@ def test_dry_run_prints_the_diff_and_changes_nothing(project: Path) -> None:
 def test_a_failure_between_writes_changes_no_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plan = plan_stage(Project.find(project), StageRequest("featurize", after="prepare", params={"k": 1}))
     before = snapshot(project)
-    calls = []
-
-    def fail_on_second(source: Path, target: Path) -> None:
-        calls.append(target)
-        if len(calls) == 2:
-            raise OSError("disk full (injected)")
-        shutil.move(source, target)
-
-    monkeypatch.setattr(atomic, "_replace", fail_on_second)
+    fail_replace_on(monkeypatch, 2)
     with pytest.raises(OSError, match="injected"):
         atomic.write_all(plan.contents)
     assert snapshot(project) == before

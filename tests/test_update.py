@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import REPO_ROOT, git
-from scaffold import __version__, atomic
+from conftest import REPO_ROOT, fail_replace_on, git
+from scaffold import __version__
 from scaffold.cli import cli
 from scaffold.render import render
 from scaffold.update import apply_update, plan_update
@@ -175,15 +175,7 @@ def test_a_failure_while_writing_the_update_changes_nothing(
     user_edits_the_test_target(project)
     plan = plan_update(project, to_version="2.0.0", extra={})
     assert len(plan.contents) == 4  # ci.yml and .pre-commit-config.yaml name the version, answers, Makefile
-    calls: list[Path] = []
-
-    def fail_on_third(source: Path, target: Path) -> None:
-        calls.append(target)
-        if len(calls) == 3:
-            raise OSError("disk full (injected)")
-        shutil.move(source, target)
-
-    monkeypatch.setattr(atomic, "_replace", fail_on_third)
+    fail_replace_on(monkeypatch, 3)
     with pytest.raises(OSError, match="injected"):
         apply_update(plan)
     assert git(project, "status", "--short", "--untracked-files=all") == ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,6 +140,31 @@ def tracked_files(project: Path) -> list[str]:
 def test_default_render_stages_exactly_the_expected_files(default_project: Path) -> None:
     assert default_project.name == "customer-churn"
     assert tracked_files(default_project) == expected_tracked_files("customer_churn")
+
+
+def test_a_fresh_render_holds_no_bytecode(tmp_path: Path) -> None:
+    """Where Python writes bytecode (users' machines and CI runners, unlike this one), the hook's import of
+    the project's sample generator must not leave `src/<package>/__pycache__/` in the new project."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    environment.pop("PYTHONPYCACHEPREFIX", None)  # bytecode beside the sources, as by default
+
+    result = subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "--no-input", "-o", str(tmp_path)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "customer-churn"
+    bytecode = [
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.name == "__pycache__" or path.suffix in (".pyc", ".pyo")
+    ]
+    assert (project / "data/raw/churn.csv").is_file()  # the hook did import the generator
+    assert bytecode == []
 
 
 def test_no_template_syntax_survives(default_project: Path) -> None:

@@ -64,13 +64,19 @@ def init_git(notes: list[str]) -> bool:
 
 
 def write_sample_data() -> None:
-    """Generate the sample with the project's own generator (it is standard library only)."""
+    """Generate the sample with the project's own generator (it is standard library only).
+
+    Importing it must not compile the project's modules into `src/<package>/__pycache__/`: a new project
+    holds only what the template and the hook write.
+    """
     sys.path.insert(0, str(Path("src").resolve()))
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
         from importlib import import_module
 
         import_module(f"{PACKAGE}.sample_data").write_csv(SAMPLE_DATA)
     finally:
+        sys.dont_write_bytecode = writes_bytecode
         sys.path.pop(0)
 
 

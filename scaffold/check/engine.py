@@ -81,6 +81,14 @@ def matches(code: str, selectors: Iterable[str]) -> bool:
     return any(selector == "ALL" or code.startswith(selector) for selector in selectors)
 
 
+def ignore_reason(code: str, ignore: dict[str, str]) -> str | None:
+    """The reason of the most specific ignore selector matching `code` (`ALL` the least), None if none."""
+    matching = [selector for selector in ignore if matches(code, (selector,))]
+    if not matching:
+        return None
+    return ignore[max(matching, key=lambda selector: (selector != "ALL", len(selector)))]
+
+
 @dataclass
 class Report:
     root: Path
@@ -108,7 +116,7 @@ def run_checks(
     for code, rule in _in_dependency_order(all_rules()):
         if not matches(code, select):
             continue
-        reason = next((ignore[s] for s in ignore if code.startswith(s)), None)
+        reason = ignore_reason(code, ignore)
         if reason is not None:
             report.skipped[code] = f"ignored: {reason}"
             failed.add(code)

@@ -94,6 +94,25 @@ def test_ignore_in_pyproject_reports_the_reason(broken: Path) -> None:
     assert "- PA101 stage-param-missing: ignored: evaluate reads its threshold only\n" in result.stdout
 
 
+@pytest.mark.parametrize("where", ["command-line", "pyproject"])
+def test_ignore_all_skips_every_rule_with_its_reason(broken: Path, where: str) -> None:
+    if where == "pyproject":
+        reason, arguments = "adopting the standard step by step", []
+        configure(broken, f'ignore = {{ ALL = "{reason}", PA101 = "evaluate reads its threshold only" }}')
+    else:
+        reason, arguments = "--ignore", ["--ignore", "ALL"]
+
+    result = scaffold("check", str(broken), *arguments)
+
+    assert result.exit_code == 0, result.output
+    rules = all_rules()
+    specific = {"PA101": "evaluate reads its threshold only"} if where == "pyproject" else {}
+    assert [line for line in result.stdout.splitlines() if line.startswith("skipped ")] == [
+        f"skipped {code} {rule.name}: ignored: {specific.get(code, reason)}" for code, rule in rules.items()
+    ]
+    assert result.stdout.endswith(f"\nNo findings; {len(rules)} rules skipped\n")
+
+
 def test_select_in_pyproject_is_replaced_by_the_command_line(broken: Path) -> None:
     configure(broken, 'select = ["ST"]')
     assert scaffold("check", str(broken)).exit_code == 0

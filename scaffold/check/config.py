@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScaffoldError
-from .engine import SEVERITIES
+from .base import SEVERITIES
 
 KEYS = ("select", "ignore", "severity")
 CLI_IGNORE_REASON = "--ignore"

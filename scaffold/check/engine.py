@@ -1,80 +1,74 @@
-"""The rules engine: each rule is a small class whose code is its name, registered when it is defined.
+"""The rules engine: collect the families' rules and fixtures, and run the selected rules on a project.
 
-Modelled on scientific-python/repo-review: a rule's class docstring is its one-line description, its
-`check()` docstring is the explanation `scaffold rule CODE` prints (what is wrong, why it matters, how to fix
-it), and `check()` receives the fixtures it names as parameters. A rule whose prerequisite failed (or was
-skipped) is skipped with the reason. Selectors match codes by prefix, as ruff's do: `DV` is the family.
+Each family module lists its rules (`RULES`) and the fixtures only it uses (`FIXTURES`), as sp-repo-review's
+check modules do; nothing registers itself. A rule whose prerequisite failed (or was skipped) is skipped with
+the reason. Selectors match codes by prefix, as ruff's do: `DV` is the family, `ALL` every rule.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from .fixtures import Fixtures
+from . import fixtures as shared
+from .base import Finding, Problem, Report, Rule
+from .rules import FAMILIES
 
-SEVERITIES = ("error", "warning")
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One problem, where it is: sorted by path, line, column and code for deterministic output."""
-
-    path: str
-    line: int
-    column: int
-    code: str
-    message: str
-    severity: str = "error"
+Fixture = Callable[..., Any]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """What a rule yields: the rule adds its code and severity."""
-
-    message: str
-    path: str
-    line: int = 1
-    column: int = 1
-
-
-class Rule:
-    family: ClassVar[str] = ""
-    url: ClassVar[str] = ""
-    name: ClassVar[str]
-    requires: ClassVar[frozenset[str]] = frozenset()
-    severity: ClassVar[str] = "error"
-    check: ClassVar[Callable[..., Iterable[Problem]]]
-
-    registry: ClassVar[dict[str, type[Rule]]] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "check" in cls.__dict__:  # a concrete rule; family bases only set `family`
-            if cls.__name__ in Rule.registry:
-                raise ValueError(f"rule code {cls.__name__} is defined twice")
-            Rule.registry[cls.__name__] = cls
-
-    @classmethod
-    def code(cls) -> str:
-        return cls.__name__
-
-    @classmethod
-    def description(cls) -> str:
-        return inspect.cleandoc(cls.__doc__ or "").splitlines()[0]
-
-    @classmethod
-    def explanation(cls) -> str:
-        return inspect.cleandoc(cls.check.__doc__ or "")
+@cache
+def _rules() -> dict[str, type[Rule]]:
+    rules: dict[str, type[Rule]] = {}
+    for family in FAMILIES:
+        for rule in family.RULES:
+            if rule.code() in rules:
+                raise ValueError(f"rule code {rule.code()} is defined twice")
+            rules[rule.code()] = rule
+    return dict(sorted(rules.items()))
 
 
 def all_rules() -> dict[str, type[Rule]]:
-    from . import rules  # noqa: F401  (defining the rule classes registers them)
+    """Every rule, by code, sorted."""
+    return dict(_rules())
 
-    return dict(sorted(Rule.registry.items()))
+
+@cache
+def _fixtures() -> dict[str, Fixture]:
+    found: dict[str, Fixture] = {}
+    for module in (shared, *FAMILIES):
+        for fixture in module.FIXTURES:
+            if fixture.__name__ in found or fixture.__name__ == "root":
+                raise ValueError(f"fixture {fixture.__name__} is defined twice")
+            found[fixture.__name__] = fixture
+    return found
+
+
+def all_fixtures() -> dict[str, Fixture]:
+    """Every fixture a rule may name, by name (`root`, the project's directory, is given, not computed)."""
+    return dict(_fixtures())
+
+
+class Fixtures:
+    """The fixtures of one project, each computed on first use with the fixtures it names as parameters."""
+
+    def __init__(self, root: Path, fixtures: Mapping[str, Fixture] | None = None) -> None:
+        self._values: dict[str, Any] = {"root": root}
+        self._fixtures = _fixtures() if fixtures is None else fixtures
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            self._values[name] = call(self._fixtures[name], self)
+        return self._values[name]
+
+
+def call(function: Callable[..., Any], fixtures: Fixtures) -> Any:
+    """`function` called with the fixture each of its parameters names."""
+    parameters = inspect.signature(function).parameters
+    return function(**{name: fixtures[name] for name in parameters})
 
 
 def matches(code: str, selectors: Iterable[str]) -> bool:
@@ -89,18 +83,6 @@ def ignore_reason(code: str, ignore: dict[str, str]) -> str | None:
     return ignore[max(matching, key=lambda selector: (selector != "ALL", len(selector)))]
 
 
-@dataclass
-class Report:
-    root: Path
-    findings: list[Finding] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # code -> reason
-    passed: list[str] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [finding for finding in self.findings if finding.severity == "error"]
-
-
 def run_checks(
     root: Path,
     *,
@@ -113,7 +95,7 @@ def run_checks(
     fixtures = Fixtures(root)
     report = Report(root)
     failed: set[str] = set()
-    for code, rule in _in_dependency_order(all_rules()):
+    for code, rule in _in_dependency_order(_rules()):
         if not matches(code, select):
             continue
         reason = ignore_reason(code, ignore)
@@ -127,7 +109,7 @@ def run_checks(
             failed.add(code)
             continue
         severity = severities.get(code, rule.severity)
-        problems = list(_call(rule, fixtures))
+        problems: list[Problem] = list(call(rule.check, fixtures))
         for problem in problems:
             finding = Finding(problem.path, problem.line, problem.column, code, problem.message, severity)
             report.findings.append(finding)
@@ -137,11 +119,6 @@ def run_checks(
             report.passed.append(code)
     report.findings.sort()
     return report
-
-
-def _call(rule: type[Rule], fixtures: Fixtures) -> Iterator[Problem]:
-    parameters = inspect.signature(rule.check).parameters
-    yield from rule.check(**{name: getattr(fixtures, name) for name in parameters})
 
 
 def _in_dependency_order(rules: dict[str, type[Rule]]) -> list[tuple[str, type[Rule]]]:
@@ -159,8 +136,3 @@ def _in_dependency_order(rules: dict[str, type[Rule]]) -> list[tuple[str, type[R
     for code in rules:
         visit(code)
     return ordered
-
-
-def compute_check(code: str, **fixtures: Any) -> list[Problem]:
-    """Run one rule on fixtures given by hand: most rule tests are one line with it."""
-    return list(all_rules()[code].check(**fixtures))

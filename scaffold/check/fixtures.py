@@ -1,20 +1,21 @@
 """What rules look at, parsed once per run, lazily, with line numbers; an absent file gives an empty value.
 
-A rule never opens a file: it names a fixture as a parameter (`def check(dvc_yaml: Parsed, root: Path)`), and
-`Fixtures` computes it on first use. A file that does not parse is a `Parsed` with `error` set (and the line),
-so the rule that owns the file reports it as a finding instead of a traceback.
+A fixture is a function whose parameters name the fixtures it needs (`def dvc_yaml(root: Path) -> Parsed`);
+a rule names fixtures the same way (`def check(dvc_yaml: Parsed, root: Path)`), and the engine computes each
+one on first use, once per run. A rule never opens a file. A file that does not parse is a `Parsed` with
+`error` set (and the line), so the rule that owns the file reports it as a finding instead of a traceback.
+
+This module holds the parsers and the fixtures several families use; a fixture only one family uses lives in
+that family's module (as sp-repo-review's `workflows` lives in `checks/github.py`), listed in its `FIXTURES`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
-import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,6 @@ class Parsed:
             if key[:end] in self.lines:
                 return self.lines[key[:end]]
         return 1
-
-
-@dataclass(frozen=True)
-class Instruction:
-    line: int
-    keyword: str  # upper-case: FROM, COPY, USER...
-    arguments: str
 
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it: 5x faster
@@ -90,35 +84,6 @@ def _key_lines(node: yaml.Node | None, prefix: KeyPath = ()) -> dict[KeyPath, in
     return lines
 
 
-def parse_dockerfile(text: str) -> list[Instruction]:
-    """Instructions with the line they start on; continuation lines joined, comments dropped."""
-    instructions: list[Instruction] = []
-    pending, start = "", 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if not pending and (not stripped or stripped.startswith("#")):
-            continue
-        if pending and stripped.startswith("#"):
-            continue
-        if not pending:
-            start = number
-        pending += " " + stripped.removesuffix("\\") if pending else stripped.removesuffix("\\")
-        if not stripped.endswith("\\"):
-            keyword, _, arguments = pending.strip().partition(" ")
-            instructions.append(Instruction(start, keyword.upper(), arguments.strip()))
-            pending = ""
-    return instructions
-
-
-def _toml_error(error: tomllib.TOMLDecodeError) -> tuple[str, int]:
-    """The message and line of a TOML error: attributes since Python 3.14, only in the text before."""
-    text = str(error)
-    found = re.search(r"\s*\(at line (\d+), column \d+\)$", text)
-    message = getattr(error, "msg", None) or (text[: found.start()] if found else text)
-    line = getattr(error, "lineno", None) or (int(found.group(1)) if found else 1)
-    return message, line
-
-
 def parse_json(root: Path, relative: str) -> Parsed:
     """A JSON file, with the line of each key (JSON is YAML, so `yaml.compose` marks them)."""
     path = root / relative
@@ -136,195 +101,52 @@ def parse_json(root: Path, relative: str) -> Parsed:
     return Parsed(relative, True, data, lines)
 
 
-class Fixtures:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    @cached_property
-    def pyproject(self) -> Parsed:
-        path = self.root / "pyproject.toml"
-        if not path.is_file():
-            return Parsed("pyproject.toml")
-        try:
-            return Parsed("pyproject.toml", True, tomllib.loads(path.read_text(encoding="utf-8")))
-        except tomllib.TOMLDecodeError as error:
-            message, line = _toml_error(error)
-            return Parsed("pyproject.toml", True, error=f"not valid TOML: {message}", error_line=line)
-
-    @cached_property
-    def package(self) -> str | None:
-        """The package under src/ that holds the pipeline stages."""
-        packages = sorted(path.parent.parent.name for path in self.root.glob("src/*/stages/__init__.py"))
-        return packages[0] if len(packages) == 1 else None
-
-    @cached_property
-    def dvc_yaml(self) -> Parsed:
-        return parse_yaml(self.root, "dvc.yaml")
-
-    @cached_property
-    def params(self) -> Parsed:
-        return parse_yaml(self.root, "params.yaml")
-
-    @cached_property
-    def contract(self) -> Parsed:
-        return parse_yaml(self.root, "model_contract.yaml")
-
-    @cached_property
-    def contract_schema(self) -> dict[str, Any] | None:
-        """The project's own JSON Schema of the contract (shipped in its package)."""
-        if self.package is None:
-            return None
-        path = self.root / "src" / self.package / "model_contract.schema.json"
-        try:
-            schema = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-        except json.JSONDecodeError:
-            return None  # MC101 then says the schema is missing or broken
-        return schema if isinstance(schema, dict) else None
-
-    @cached_property
-    def workflows(self) -> dict[str, Parsed]:
-        folder = self.root / ".github" / "workflows"
-        names = sorted(p.name for p in folder.glob("*.y*ml")) if folder.is_dir() else []
-        return {
-            f".github/workflows/{name}": parse_yaml(self.root, f".github/workflows/{name}") for name in names
-        }
-
-    @cached_property
-    def precommit(self) -> Parsed:
-        return parse_yaml(self.root, ".pre-commit-config.yaml")
-
-    @cached_property
-    def dockerfiles(self) -> dict[str, list[Instruction]]:
-        return {
-            path.name: parse_dockerfile(path.read_text(encoding="utf-8", errors="replace"))
-            for path in sorted(self.root.glob("Dockerfile*"))
-            if path.is_file()
-        }
-
-    @cached_property
-    def git_files(self) -> list[str]:
-        """Files git tracks (staged included); empty outside a git repository."""
-        result = subprocess.run(["git", "ls-files", "-z"], cwd=self.root, capture_output=True, check=False)
-        return [name for name in result.stdout.decode().split("\0") if name] if result.returncode == 0 else []
-
-    @cached_property
-    def python_files(self) -> dict[str, str]:
-        """The project's own Python sources (src/ and tests/), by relative path."""
-        return {
-            path.relative_to(self.root).as_posix(): path.read_text(encoding="utf-8", errors="replace")
-            for folder in ("src", "tests")
-            for path in sorted((self.root / folder).rglob("*.py"))
-        }
-
-    # Added for the DA, TV and DV104 rules.
-
-    @cached_property
-    def answers(self) -> Parsed:
-        """`.scaffold-answers.json`: the template's answers in cookiecutter's replay format."""
-        return parse_json(self.root, ".scaffold-answers.json")
-
-    @cached_property
-    def dvc_files(self) -> dict[str, Parsed]:
-        """Every `.dvc` file of the project (hidden folders, .venv and node_modules left out)."""
-        found: list[str] = []
-        for folder, subfolders, names in os.walk(self.root):
-            subfolders[:] = sorted(
-                name for name in subfolders if not name.startswith(".") and name != "node_modules"
-            )
-            base = Path(folder).relative_to(self.root)
-            found += [(base / name).as_posix() for name in sorted(names) if name.endswith(".dvc")]
-        return {relative: parse_yaml(self.root, relative) for relative in found}
-
-    @cached_property
-    def git_file_sizes(self) -> dict[str, int]:
-        """Size in bytes of each file git tracks, as it is in the working tree (absent files left out)."""
-        sizes = {}
-        for name in self.git_files:
-            path = self.root / name
-            if path.is_file() and not path.is_symlink():
-                sizes[name] = path.stat().st_size
-        return sizes
-
-    def git_ignored(self, paths: Iterable[str]) -> set[str]:
-        """Which of `paths` (relative) a .gitignore rule matches, tracked or not; empty outside git.
-
-        A method, not a property: a rule that names it as a parameter gets this function.
-        """
-        paths = list(paths)
-        if not paths:
-            return set()
-        result = subprocess.run(
-            ["git", "check-ignore", "--no-index", "--stdin", "-z"],
-            cwd=self.root,
-            input="\0".join(paths).encode(),
-            capture_output=True,
-            check=False,
+def files_ending(root: Path, suffix: str) -> list[str]:
+    """Relative paths of the project's files named `*suffix`, tracked or not (hidden folders such as .git,
+    .venv and .dvc, and node_modules, left out)."""
+    found: list[str] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(
+            name for name in subfolders if not name.startswith(".") and name != "node_modules"
         )
-        return (
-            {name for name in result.stdout.decode().split("\0") if name}
-            if result.returncode in (0, 1)
-            else set()
-        )
-
-    @cached_property
-    def in_git(self) -> bool:
-        """The project is (inside) a git work tree."""
-        result = subprocess.run(
-            ["git", "rev-parse", "--is-inside-work-tree"], cwd=self.root, capture_output=True, check=False
-        )
-        return result.returncode == 0 and result.stdout.strip() == b"true"
-
-    @cached_property
-    def template(self) -> Template | None:
-        """The bundled template this scaffold installation renders: its version and its files."""
-        from ..render import template_dir  # no cookiecutter import: render imports it inside render()
-
-        try:
-            directory = template_dir()
-        except Exception:  # the template is missing from the installation
-            return None
-        config = json.loads((directory / "cookiecutter.json").read_text(encoding="utf-8"))
-        project = next(directory.glob("{{*"), None)
-        files = (
-            sorted(
-                path.relative_to(project).as_posix()
-                for path in project.rglob("*")
-                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-            )
-            if project is not None
-            else []
-        )
-        return Template(str(config.get("_template_version", "")), files)
-
-    # Added for the TV rules on what a template update leaves behind.
-
-    @cached_property
-    def git_text_files(self) -> dict[str, str]:
-        """The text of each file git tracks (binary files and files over 2 MB left out)."""
-        texts = {}
-        for name in self.git_files:
-            path = self.root / name
-            if not path.is_file() or path.is_symlink() or path.stat().st_size > 2_000_000:
-                continue
-            data = path.read_bytes()
-            if b"\0" not in data[:8192]:
-                texts[name] = data.decode("utf-8", errors="replace")
-        return texts
-
-    @cached_property
-    def reject_files(self) -> list[str]:
-        """`*.rej` files, tracked or not (hidden folders such as .git, .venv and .dvc left out)."""
-        found: list[str] = []
-        for folder, subfolders, names in os.walk(self.root):
-            subfolders[:] = sorted(
-                name for name in subfolders if not name.startswith(".") and name != "node_modules"
-            )
-            base = Path(folder).relative_to(self.root)
-            found += [(base / name).as_posix() for name in sorted(names) if name.endswith(".rej")]
-        return found
+        base = Path(folder).relative_to(root)
+        found += [(base / name).as_posix() for name in sorted(names) if name.endswith(suffix)]
+    return found
 
 
-@dataclass(frozen=True)
-class Template:
-    version: str
-    files: list[str]  # relative to the project, with `{{cookiecutter.NAME}}` left in folder and file names
+def stages_of(dvc_yaml: Parsed) -> dict[str, Any]:
+    """The `stages` mapping of dvc.yaml; empty when it is absent or not a mapping."""
+    stages = dvc_yaml.data.get("stages") if isinstance(dvc_yaml.data, dict) else None
+    return stages if isinstance(stages, dict) else {}
+
+
+def entries(stage: Any, key: str) -> list[tuple[int, str]]:
+    """(index, path) of a stage's deps/outs/metrics/plots, whose items are strings or one-key mappings."""
+    items = stage.get(key) if isinstance(stage, dict) else None
+    return [
+        (index, str(next(iter(item))) if isinstance(item, dict) else str(item))
+        for index, item in enumerate(items if isinstance(items, list) else [])
+        if not isinstance(item, dict) or item
+    ]
+
+
+# The fixtures several families use.
+
+
+def package(root: Path) -> str | None:
+    """The package under src/ that holds the pipeline stages."""
+    packages = sorted(path.parent.parent.name for path in root.glob("src/*/stages/__init__.py"))
+    return packages[0] if len(packages) == 1 else None
+
+
+def dvc_yaml(root: Path) -> Parsed:
+    return parse_yaml(root, "dvc.yaml")
+
+
+def git_files(root: Path) -> list[str]:
+    """Files git tracks (staged included); empty outside a git repository."""
+    result = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=False)
+    return [name for name in result.stdout.decode().split("\0") if name] if result.returncode == 0 else []
+
+
+FIXTURES: tuple[Callable[..., Any], ...] = (package, dvc_yaml, git_files)

@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 
 from scaffold import __version__
-from scaffold.check.engine import Finding, Report, all_rules
+from scaffold.check.base import Finding, Report
+from scaffold.check.engine import all_rules
 from scaffold.check.formats import FORMATS
 from scaffold.check.formats.ruledoc import explain, table
 

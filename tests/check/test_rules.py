@@ -3,17 +3,24 @@ rule's finding at the exact file and line; malformed files give findings, never 
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from conftest import git
-from scaffold.check.engine import Report, Rule, all_rules, compute_check, run_checks
-from scaffold.check.fixtures import Instruction, Parsed, Template, parse_dockerfile, parse_json, parse_yaml
+from scaffold.check.base import Report, Rule
+from scaffold.check.engine import all_fixtures, all_rules, run_checks
+from scaffold.check.fixtures import Parsed, parse_json, parse_yaml
+from scaffold.check.rules import FAMILIES
+from scaffold.check.rules.containers import Instruction, parse_dockerfile
+from scaffold.check.rules.template_version import Template
+from scaffold.check.testing import compute_check
 
 PACKAGE = "customer_churn"
 CI = ".github/workflows/ci.yml"
@@ -281,6 +288,48 @@ def test_rule_metadata(code: str) -> None:
 def test_rule_names_are_unique() -> None:
     names = [rule.name for rule in all_rules().values()]
     assert len(names) == len(set(names))
+
+
+FAMILY_MODULES = {
+    "ST": "structure",
+    "DV": "pipeline",
+    "PA": "params",
+    "DA": "data",
+    "MC": "contract",
+    "CI": "workflows",
+    "DK": "containers",
+    "TV": "template_version",
+    "AP": "deprecated_api",
+}
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda module: module.__name__.rpartition(".")[2])
+def test_a_family_module_lists_exactly_the_rules_it_defines(family: ModuleType) -> None:
+    defined = {
+        value
+        for value in vars(family).values()
+        if isinstance(value, type) and issubclass(value, Rule) and "check" in vars(value)
+    }
+    assert set(family.RULES) == defined and len(family.RULES) == len(defined)
+    assert {FAMILY_MODULES[rule.family] for rule in family.RULES} == {family.__name__.rpartition(".")[2]}
+
+
+def test_every_fixture_a_rule_names_exists() -> None:
+    known = {"root", *all_fixtures()}
+    for code, rule in all_rules().items():
+        assert set(inspect.signature(rule.check).parameters) <= known, code
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda module: module.__name__.rpartition(".")[2])
+def test_a_family_fixture_serves_its_own_family_only(family: ModuleType) -> None:
+    """Fixtures that several families use live in fixtures.py; the others beside their rules."""
+    for fixture in family.FIXTURES:
+        users = {
+            rule.family
+            for rule in all_rules().values()
+            if fixture.__name__ in inspect.signature(rule.check).parameters
+        }
+        assert users <= {family.RULES[0].family}, fixture.__name__  # precommit: for the hook rules to come
 
 
 # One-line checks of the cases a rendered project does not show.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..engine import Report, Rule
+from ..base import Report, Rule
 from . import concise, github, json, markdown, sarif, text
 
 Renderer = Callable[[Report, dict[str, type[Rule]]], str]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine import Finding, Report
+from ..base import Finding, Report
 
 
 def ordered(report: Report) -> list[Finding]:

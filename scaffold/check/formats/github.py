@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine import Report, Rule
+from ..base import Report, Rule
 from .common import ordered
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..engine import Report, Rule
+from ..base import Report, Rule
 from .common import ordered
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..engine import Rule
+from ..base import Rule
 
 
 def explain(rule: type[Rule]) -> str:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from ... import __version__
-from ..engine import Finding, Report, Rule
+from ..base import Finding, Report, Rule
 from .common import ordered
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-from ..engine import Problem, Rule
-from ..fixtures import Instruction
+from ..base import Problem, Rule
 
 SERVE_DOCKERFILE = "Dockerfile.serve"
 ROOT_USERS = frozenset({"root", "0"})
@@ -15,6 +16,41 @@ VARIABLE = re.compile(r"\$\{(\w+)(?::?[-+][^}]*)?\}|\$(\w+)")
 
 class Containers(Rule):
     family = "DK"
+
+
+@dataclass(frozen=True)
+class Instruction:
+    line: int
+    keyword: str  # upper-case: FROM, COPY, USER...
+    arguments: str
+
+
+def parse_dockerfile(text: str) -> list[Instruction]:
+    """Instructions with the line they start on; continuation lines joined, comments dropped."""
+    instructions: list[Instruction] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if pending and stripped.startswith("#"):
+            continue
+        if not pending:
+            start = number
+        pending += " " + stripped.removesuffix("\\") if pending else stripped.removesuffix("\\")
+        if not stripped.endswith("\\"):
+            keyword, _, arguments = pending.strip().partition(" ")
+            instructions.append(Instruction(start, keyword.upper(), arguments.strip()))
+            pending = ""
+    return instructions
+
+
+def dockerfiles(root: Path) -> dict[str, list[Instruction]]:
+    return {
+        path.name: parse_dockerfile(path.read_text(encoding="utf-8", errors="replace"))
+        for path in sorted(root.glob("Dockerfile*"))
+        if path.is_file()
+    }
 
 
 def final_stage(instructions: list[Instruction]) -> list[Instruction]:
@@ -151,3 +187,7 @@ class DK003(Containers):
         if not checks or checks[-1].arguments.strip().upper() == "NONE":
             line = checks[-1].line if checks else stage[0].line if stage else 1
             yield Problem(f"{SERVE_DOCKERFILE}: the image has no HEALTHCHECK", SERVE_DOCKERFILE, line)
+
+
+RULES = (DK001, DK002, DK003)
+FIXTURES = (dockerfiles,)

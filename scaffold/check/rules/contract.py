@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from ..engine import Problem, Rule
-from ..fixtures import Parsed
+from ..base import Problem, Rule
+from ..fixtures import Parsed, parse_yaml
 
 CONTRACT = "model_contract.yaml"
 
 
 class Contract(Rule):
     family = "MC"
+
+
+def contract(root: Path) -> Parsed:
+    return parse_yaml(root, CONTRACT)
+
+
+def contract_schema(root: Path, package: str | None) -> dict[str, Any] | None:
+    """The project's own JSON Schema of the contract (shipped in its package)."""
+    if package is None:
+        return None
+    path = root / "src" / package / "model_contract.schema.json"
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except json.JSONDecodeError:
+        return None  # MC101 then says the schema is missing or broken
+    return schema if isinstance(schema, dict) else None
 
 
 class MC001(Contract):
@@ -110,3 +128,7 @@ class MC102(Contract):
                 CONTRACT,
                 contract.line("fairness", "disparate_impact"),
             )
+
+
+RULES = (MC001, MC101, MC102)
+FIXTURES = (contract, contract_schema)

@@ -1,14 +1,13 @@
-"""DA: data stays out of git (DVC tracks it), and DV104, stage outputs are not committed."""
+"""DA: data stays out of git, tracked by DVC."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import PurePosixPath
-from typing import Any
+from pathlib import Path, PurePosixPath
 
-from ..engine import Problem, Rule
-from ..fixtures import Parsed
-from .pipeline import Pipeline, stages_of
+from ..base import Problem, Rule
+from ..fixtures import Parsed, files_ending, parse_yaml
 
 DATA_POINTERS = (".dvc", ".gitignore", ".gitkeep")
 LARGE_FILE_BYTES = 1024 * 1024
@@ -42,6 +41,53 @@ LOCK_FILES = frozenset({"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "p
 
 class Data(Rule):
     family = "DA"
+
+
+def dvc_files(root: Path) -> dict[str, Parsed]:
+    """Every `.dvc` file of the project (hidden folders, .venv and node_modules left out)."""
+    return {relative: parse_yaml(root, relative) for relative in files_ending(root, ".dvc")}
+
+
+def git_file_sizes(root: Path, git_files: list[str]) -> dict[str, int]:
+    """Size in bytes of each file git tracks, as it is in the working tree (absent files left out)."""
+    sizes = {}
+    for name in git_files:
+        path = root / name
+        if path.is_file() and not path.is_symlink():
+            sizes[name] = path.stat().st_size
+    return sizes
+
+
+def git_ignored(root: Path) -> Callable[[Iterable[str]], set[str]]:
+    """A function telling which of some relative paths a .gitignore rule matches, tracked or not (none
+    outside git): rules call it with the paths they care about."""
+
+    def ignored(paths: Iterable[str]) -> set[str]:
+        paths = list(paths)
+        if not paths:
+            return set()
+        result = subprocess.run(
+            ["git", "check-ignore", "--no-index", "--stdin", "-z"],
+            cwd=root,
+            input="\0".join(paths).encode(),
+            capture_output=True,
+            check=False,
+        )
+        return (
+            {name for name in result.stdout.decode().split("\0") if name}
+            if result.returncode in (0, 1)
+            else set()
+        )
+
+    return ignored
+
+
+def in_git(root: Path) -> bool:
+    """The project is (inside) a git work tree."""
+    result = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, check=False
+    )
+    return result.returncode == 0 and result.stdout.strip() == b"true"
 
 
 class DA001(Data):
@@ -148,44 +194,5 @@ class DA004(Data):
                 yield Problem(f"{relative} has no `outs:` entry with a `path`", relative)
 
 
-def cached_outputs(stage: Any) -> list[tuple[str, int, str]]:
-    """(key, index, path) of a stage's outs, metrics and plots that DVC caches (all but `cache: false`)."""
-    found = []
-    for key in ("outs", "metrics", "plots"):
-        items = stage.get(key) if isinstance(stage, dict) else None
-        for index, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict):
-                path, options = next(iter(item.items()), (None, None))
-                if isinstance(options, dict) and options.get("cache") is False:
-                    continue
-            else:
-                path = item
-            if path:
-                found.append((key, index, str(path)))
-    return found
-
-
-class DV104(Pipeline):
-    """Git tracks no output that DVC caches."""
-
-    name = "stage-output-in-git"
-    requires = frozenset({"DV001"})
-
-    @staticmethod
-    def check(dvc_yaml: Parsed, git_files: list[str]) -> Iterator[Problem]:
-        """A stage output that DVC caches is also committed to git.
-
-        The two disagree after the next `dvc repro`, and git carries a copy of every version. Run
-        `git rm -r --cached PATH` (DVC adds it to a .gitignore when the stage runs), or mark the output
-        `cache: false` if it is small text meant for git.
-        """
-        tracked = set(git_files)
-        for name, stage in stages_of(dvc_yaml).items():
-            for key, index, path in cached_outputs(stage):
-                prefix = path.rstrip("/") + "/"
-                if path in tracked or any(file.startswith(prefix) for file in tracked):
-                    yield Problem(
-                        f"stage {name!r} output {path} is cached by DVC and tracked by git",
-                        "dvc.yaml",
-                        dvc_yaml.line("stages", name, key, index),
-                    )
+RULES = (DA001, DA002, DA003, DA004)
+FIXTURES = (dvc_files, git_file_sizes, git_ignored, in_git)

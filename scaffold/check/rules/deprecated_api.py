@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
-from ..engine import Problem, Rule
+from ..base import Problem, Rule
 
 # `from pandera import X` is fine when X is a subpackage, not a pandas class re-exported at the top level.
 PANDERA_SUBMODULES = frozenset(
@@ -30,6 +31,15 @@ STAGE_APIS = ("transition_model_version_stage", "get_latest_versions")
 
 class DeprecatedApi(Rule):
     family = "AP"
+
+
+def python_files(root: Path) -> dict[str, str]:
+    """The project's own Python sources (src/ and tests/), by relative path."""
+    return {
+        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8", errors="replace")
+        for folder in ("src", "tests")
+        for path in sorted((root / folder).rglob("*.py"))
+    }
 
 
 def nodes(python_files: dict[str, str], mentioning: tuple[str, ...]) -> Iterator[tuple[str, ast.AST]]:
@@ -157,3 +167,7 @@ class AP003(DeprecatedApi):
             return None
 
         yield from find(python_files, ("evidently",), match)
+
+
+RULES = (AP001, AP002, AP003)
+FIXTURES = (python_files,)

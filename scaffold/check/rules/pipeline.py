@@ -1,4 +1,4 @@
-"""DV and PA: the DVC pipeline and its parameters."""
+"""DV: the DVC pipeline, dvc.yaml: its stages, their commands, tests and outputs."""
 
 from __future__ import annotations
 
@@ -8,32 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..engine import Problem, Rule
-from ..fixtures import Parsed
+from ..base import Problem, Rule
+from ..fixtures import Parsed, entries, stages_of
 
 OUTPUT_ROOTS = ("data/", "models/", "reports/")
 
 
 class Pipeline(Rule):
     family = "DV"
-
-
-class Params(Rule):
-    family = "PA"
-
-
-def stages_of(dvc_yaml: Parsed) -> dict[str, Any]:
-    stages = dvc_yaml.data.get("stages") if isinstance(dvc_yaml.data, dict) else None
-    return stages if isinstance(stages, dict) else {}
-
-
-def entries(stage: Any, key: str) -> list[tuple[int, str]]:
-    """(index, path) of a stage's deps/outs/metrics/plots, whose items are strings or one-key mappings."""
-    items = stage.get(key) if isinstance(stage, dict) else None
-    return [
-        (index, str(next(iter(item))) if isinstance(item, dict) else str(item))
-        for index, item in enumerate(items or [])
-    ]
 
 
 class DV001(Pipeline):
@@ -153,49 +135,48 @@ class DV103(Pipeline):
                         )
 
 
-class PA001(Params):
-    """params.yaml exists and parses as a mapping."""
-
-    name = "params-yaml-invalid"
-
-    @staticmethod
-    def check(params: Parsed) -> Iterator[Problem]:
-        """params.yaml is missing, is not valid YAML, or is not a mapping of sections.
-
-        Stages read their parameters from it, and DVC tracks them to know what to rerun. Fix the syntax
-        error at the line given.
-        """
-        if not params.exists:
-            yield Problem("params.yaml is missing", "params.yaml")
-        elif params.error:
-            yield Problem(params.error, "params.yaml", params.error_line)
-        elif not isinstance(params.data, dict):
-            yield Problem("params.yaml is not a mapping of sections", "params.yaml")
+def cached_outputs(stage: Any) -> list[tuple[str, int, str]]:
+    """(key, index, path) of a stage's outs, metrics and plots that DVC caches (all but `cache: false`)."""
+    found = []
+    for key in ("outs", "metrics", "plots"):
+        items = stage.get(key) if isinstance(stage, dict) else None
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                path, options = next(iter(item.items()), (None, None))
+                if isinstance(options, dict) and options.get("cache") is False:
+                    continue
+            else:
+                path = item
+            if path:
+                found.append((key, index, str(path)))
+    return found
 
 
-class PA101(Params):
-    """Every parameter a stage declares exists in params.yaml."""
+class DV104(Pipeline):
+    """Git tracks no output that DVC caches."""
 
-    name = "stage-param-missing"
-    requires = frozenset({"DV001", "PA001"})
+    name = "stage-output-in-git"
+    requires = frozenset({"DV001"})
 
     @staticmethod
-    def check(dvc_yaml: Parsed, params: Parsed) -> Iterator[Problem]:
-        """A stage declares a parameter (`params: [section]` or `section.key`) that params.yaml lacks.
+    def check(dvc_yaml: Parsed, git_files: list[str]) -> Iterator[Problem]:
+        """A stage output that DVC caches is also committed to git.
 
-        DVC fails on it, and the stage would fail reading its section. Add the key to params.yaml or remove
-        it from the stage.
+        The two disagree after the next `dvc repro`, and git carries a copy of every version. Run
+        `git rm -r --cached PATH` (DVC adds it to a .gitignore when the stage runs), or mark the output
+        `cache: false` if it is small text meant for git.
         """
+        tracked = set(git_files)
         for name, stage in stages_of(dvc_yaml).items():
-            for index, item in enumerate(stage.get("params") or [] if isinstance(stage, dict) else []):
-                if not isinstance(item, str):
-                    continue  # `params.yaml: [...]` or another file's parameters
-                value: Any = params.data
-                for part in item.split("."):
-                    value = value.get(part) if isinstance(value, dict) else None
-                if value is None:
+            for key, index, path in cached_outputs(stage):
+                prefix = path.rstrip("/") + "/"
+                if path in tracked or any(file.startswith(prefix) for file in tracked):
                     yield Problem(
-                        f"stage {name!r} reads parameter {item!r}, which params.yaml lacks",
+                        f"stage {name!r} output {path} is cached by DVC and tracked by git",
                         "dvc.yaml",
-                        dvc_yaml.line("stages", name, "params", index),
+                        dvc_yaml.line("stages", name, key, index),
                     )
+
+
+RULES = (DV001, DV101, DV102, DV103, DV104)
+FIXTURES = ()

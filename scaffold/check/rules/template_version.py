@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine import Problem, Rule
-from ..fixtures import Parsed, Template
+from ..base import Problem, Rule
+from ..fixtures import Parsed, files_ending, parse_json
 
 ANSWERS = ".scaffold-answers.json"
 PLACEHOLDER = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")
@@ -16,6 +18,57 @@ PLACEHOLDER = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")
 
 class TemplateVersion(Rule):
     family = "TV"
+
+
+@dataclass(frozen=True)
+class Template:
+    version: str
+    files: list[str]  # relative to the project, with `{{cookiecutter.NAME}}` left in folder and file names
+
+
+def answers(root: Path) -> Parsed:
+    """`.scaffold-answers.json`: the template's answers in cookiecutter's replay format."""
+    return parse_json(root, ANSWERS)
+
+
+def template() -> Template | None:
+    """The bundled template this scaffold installation renders: its version and its files."""
+    from ...render import template_dir  # no cookiecutter import: render imports it inside render()
+
+    try:
+        directory = template_dir()
+    except Exception:  # the template is missing from the installation
+        return None
+    config = json.loads((directory / "cookiecutter.json").read_text(encoding="utf-8"))
+    project = next(directory.glob("{{*"), None)
+    files = (
+        sorted(
+            path.relative_to(project).as_posix()
+            for path in project.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        )
+        if project is not None
+        else []
+    )
+    return Template(str(config.get("_template_version", "")), files)
+
+
+def git_text_files(root: Path, git_files: list[str]) -> dict[str, str]:
+    """The text of each file git tracks (binary files and files over 2 MB left out)."""
+    texts = {}
+    for name in git_files:
+        path = root / name
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > 2_000_000:
+            continue
+        data = path.read_bytes()
+        if b"\0" not in data[:8192]:
+            texts[name] = data.decode("utf-8", errors="replace")
+    return texts
+
+
+def reject_files(root: Path) -> list[str]:
+    """`*.rej` files, tracked or not (hidden folders such as .git, .venv and .dvc left out)."""
+    return files_ending(root, ".rej")
 
 
 def recorded(answers: Parsed) -> dict[str, Any]:
@@ -184,3 +237,7 @@ class TV104(TemplateVersion):
         """
         for path in reject_files:
             yield Problem(f"{path} holds a rejected patch: apply it by hand, then delete it", path)
+
+
+RULES = (TV001, TV002, TV101, TV102, TV103, TV104)
+FIXTURES = (answers, template, git_text_files, reject_files)

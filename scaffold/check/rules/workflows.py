@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
-from ..engine import Problem, Rule
-from ..fixtures import Parsed
+from ..base import Problem, Rule
+from ..fixtures import Parsed, parse_yaml
 
 WORKFLOWS = ".github/workflows"
 RUNS_TESTS = re.compile(r"\bpytest\b|\bmake\b[^\n;&|]*\btest\b")
@@ -15,6 +16,16 @@ RUNS_SCAFFOLD_CHECK = re.compile(r"\bscaffold\s+check\b")
 
 class Workflows(Rule):
     family = "CI"
+
+
+def workflows(root: Path) -> dict[str, Parsed]:
+    folder = root / WORKFLOWS
+    names = sorted(path.name for path in folder.glob("*.y*ml")) if folder.is_dir() else []
+    return {f"{WORKFLOWS}/{name}": parse_yaml(root, f"{WORKFLOWS}/{name}") for name in names}
+
+
+def precommit(root: Path) -> Parsed:
+    return parse_yaml(root, ".pre-commit-config.yaml")
 
 
 def run_steps(workflow: Parsed) -> Iterator[tuple[str, int, str]]:
@@ -119,3 +130,7 @@ class CI103(Workflows):
                 yield Problem(f"{path} has no top-level `permissions:`", path, line)
             elif data["permissions"] == "write-all":
                 yield Problem(f"{path} grants `permissions: write-all`", path, workflow.line("permissions"))
+
+
+RULES = (CI001, CI101, CI102, CI103)
+FIXTURES = (workflows, precommit)

@@ -95,6 +95,13 @@ def commit(relative: str, content: bytes = b"a,b\n1,2\n") -> Callable[[Path], No
     return mutate
 
 
+def move(relative: str, to: str) -> Callable[[Path], None]:
+    def mutate(project: Path) -> None:
+        (project / relative).rename(project / to)
+
+    return mutate
+
+
 def both(*mutations: Callable[[Path], None]) -> Callable[[Path], None]:
     def mutate(project: Path) -> None:
         for mutation in mutations:
@@ -123,7 +130,15 @@ BROKEN_YAML = "broken: key: value"
 # (code, mutation, path, line: an int, or a regex matching the first line the finding must point to)
 BREAKS: list[tuple[str, Callable[[Path], None], str, int | str]] = [
     ("ST001", delete(".dvc/config"), ".dvc/config", 1),
-    ("ST002", delete("data/raw"), "data/raw", 1),
+    (  # the raw data moved, still tracked and still the pipeline's input: only the folder is missing
+        "ST002",
+        both(
+            move("data/raw", "data/source"),
+            edit("dvc.yaml", "- data/raw/churn.csv", "- data/source/churn.csv"),
+        ),
+        "data/raw",
+        1,
+    ),
     ("ST003", write("src/other/stages/__init__.py", ""), "src", 1),
     ("ST004", replace_line("pyproject.toml", 4, "description = "), "pyproject.toml", 4),
     ("DV001", replace_line("dvc.yaml", 6, BROKEN_YAML), "dvc.yaml", 6),
@@ -142,6 +157,7 @@ BREAKS: list[tuple[str, Callable[[Path], None], str, int | str]] = [
     ("DA002", commit("models/model.pkl", b"\x80\x04K\x01."), "models/model.pkl", 1),
     ("DA003", delete("data/raw/.gitignore"), "data/raw/churn.csv.dvc", r"path: churn\.csv"),
     ("DA004", write("data/raw/churn.csv.dvc", "outs:\n- md5: 0\n  path: [\n"), "data/raw/churn.csv.dvc", 4),
+    ("DA005", delete("data/raw/churn.csv.dvc"), "dvc.yaml", r"^  prepare:$"),
     ("MC001", replace_line("model_contract.yaml", 6, BROKEN_YAML), "model_contract.yaml", 6),
     (
         "MC101",
@@ -235,6 +251,8 @@ def test_breaking_a_rule_reports_it_where_it_is(
 
     found = [finding for finding in report.findings if finding.code == code]
     assert [(finding.path, finding.line) for finding in found] == [(path, line_of(project, path, line))]
+    if code == "DA005":
+        assert "reads data/raw/churn.csv, which no stage writes" in found[0].message
     assert found[0].severity == all_rules()[code].severity
     assert codes(report) == {code}, report.findings  # only the rule broken
 
@@ -450,3 +468,41 @@ def test_deprecated_apis_give_line_and_column() -> None:
     imports = "from pandera import Field\nfrom pandera import typing\nfrom evidently import legacy\n"
     assert [p.line for p in compute_check("AP002", python_files={"a.py": imports})] == [1]
     assert [p.line for p in compute_check("AP003", python_files={"a.py": imports})] == [3]
+
+
+def stage(**keys: list[str] | str) -> Parsed:
+    """A dvc.yaml with one stage `a` and, when given, a stage `b` producing `b_outs`."""
+    b_outs = keys.pop("b_outs", None)
+    stages = {"a": {"cmd": "x", **keys}}
+    if b_outs is not None:
+        stages["b"] = {"cmd": "y", "outs": b_outs}
+    return Parsed("dvc.yaml", True, {"stages": stages}, {("stages", "a"): 2})
+
+
+def pointer(relative: str, path: str) -> dict[str, Parsed]:
+    return {relative: Parsed(relative, True, {"outs": [{"md5": "0", "path": path}]})}
+
+
+@pytest.mark.parametrize(
+    ("dvc_yaml", "dvc_files", "unversioned"),
+    [
+        (stage(deps=["data/raw/a.csv", "src/x.py", "params.json"]), {}, ["data/raw/a.csv"]),
+        (stage(deps=["data/raw/a.csv"]), pointer("data/raw/a.csv.dvc", "a.csv"), []),
+        (stage(deps=["./data/raw/a.csv"]), pointer("data/raw.dvc", "raw"), []),  # inside a tracked folder
+        (
+            stage(deps=["data/features/a.csv"], b_outs=["data/features"]),
+            {},
+            [],
+        ),  # inside a stage's out folder
+        (stage(deps=["data/features"], b_outs=["data/features/a.csv"]), {}, ["data/features"]),
+        (stage(deps=["raw/a.csv"], wdir="data"), pointer("data/raw/a.csv.dvc", "a.csv"), []),
+        (stage(deps=["data/${item}.csv"]), {}, []),  # DVC's templating: not ours to resolve
+    ],
+    ids=["untracked", "dvc-file", "tracked-folder", "out-folder", "folder-of-outs", "wdir", "templated"],
+)
+def test_unversioned_stage_inputs(
+    dvc_yaml: Parsed, dvc_files: dict[str, Parsed], unversioned: list[str]
+) -> None:
+    problems = compute_check("DA005", dvc_yaml=dvc_yaml, dvc_files=dvc_files)
+    assert [problem.message.split(" reads ")[1].split(",")[0] for problem in problems] == unversioned
+    assert all((problem.path, problem.line) == ("dvc.yaml", 2) for problem in problems)

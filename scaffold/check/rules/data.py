@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..base import Problem, Rule
-from ..fixtures import Parsed, files_ending, parse_yaml
+from ..fixtures import Parsed, entries, files_ending, parse_yaml, stages_of
 
 DATA_POINTERS = (".dvc", ".gitignore", ".gitkeep")
 LARGE_FILE_BYTES = 1024 * 1024
@@ -37,6 +39,7 @@ BINARY_SUFFIXES = frozenset(
     }
 )
 LOCK_FILES = frozenset({"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "package-lock.json"})
+STAGE_OUTPUTS = ("outs", "metrics", "plots")
 
 
 class Data(Rule):
@@ -194,5 +197,55 @@ class DA004(Data):
                 yield Problem(f"{relative} has no `outs:` entry with a `path`", relative)
 
 
-RULES = (DA001, DA002, DA003, DA004)
+def stage_path(stage: Any, path: str) -> str:
+    """A dvc.yaml path relative to the project: the stage's `wdir` applied, `./` and `..` resolved."""
+    wdir = stage.get("wdir") if isinstance(stage, dict) else None
+    return posixpath.normpath(posixpath.join(str(wdir or "."), path))
+
+
+def within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+class DA005(Data):
+    """Every pipeline input under data/ is written by a stage or tracked by a `.dvc` file."""
+
+    name = "stage-input-unversioned"
+    requires = frozenset({"DV001", "DA004"})
+
+    @staticmethod
+    def check(dvc_yaml: Parsed, dvc_files: dict[str, Parsed]) -> Iterator[Problem]:
+        """A stage reads a path under data/ that no stage writes and no `.dvc` file tracks.
+
+        Nothing records which version of it the pipeline ran on: `dvc repro` takes whatever file is there,
+        `dvc push` does not store it, and a fresh clone has nothing to pull, so the pipeline cannot run there
+        and its metrics cannot be reproduced. Track it with `dvc add PATH` (then commit PATH.dvc and the
+        .gitignore beside it), or make it the output of a stage.
+        """
+        stages = stages_of(dvc_yaml)
+        versioned = {
+            stage_path(stage, path)
+            for stage in stages.values()
+            for key in STAGE_OUTPUTS
+            for _, path in entries(stage, key)
+        }
+        versioned |= {
+            posixpath.normpath(posixpath.join(posixpath.dirname(relative), path))
+            for relative, dvc_file in dvc_files.items()
+            for _, path in dvc_file_outs(dvc_file)
+        }
+        for name, stage in stages.items():
+            for _, dependency in entries(stage, "deps"):
+                path = stage_path(stage, dependency)
+                if not path.startswith("data/") or "${" in path:  # templated paths are DVC's to resolve
+                    continue
+                if not any(within(path, folder) for folder in versioned):
+                    yield Problem(
+                        f"stage {name!r} reads {path}, which no stage writes and no .dvc file tracks",
+                        "dvc.yaml",
+                        dvc_yaml.line("stages", name),
+                    )
+
+
+RULES = (DA001, DA002, DA003, DA004, DA005)
 FIXTURES = (dvc_files, git_file_sizes, git_ignored, in_git)

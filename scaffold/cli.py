@@ -127,7 +127,11 @@ def add_stage(
 @click.option(
     "--to", "to_version", metavar="VERSION", help="Template version (tag vVERSION of its repository)."
 )
-@click.option("--to-git", metavar="URL@REF", help="A template repository and a branch or tag.")
+@click.option(
+    "--to-git",
+    metavar="URL@REF",
+    help="A template repository and a ref in it: a branch, a tag, HEAD or a commit id (full or short).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the patch; change nothing.")
 @project_option
 @click.option(

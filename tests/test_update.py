@@ -200,6 +200,36 @@ def test_to_git_url_and_ref(story: tuple[Path, Path], project: Path) -> None:
     assert answers(project)["_template_version"] == "2.0.0"
 
 
+@pytest.fixture
+def three_versions(story: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A copy of the story's template repository with an untagged 3.0.0 commit on top: HEAD is not v2.0.0."""
+    repo = tmp_path / "template-repo"
+    shutil.copytree(story[0], repo, symlinks=True)
+    set_version(repo / "template", "3.0.0", repo)
+    commit_all(repo, "Template 3.0.0, not released")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("ref", "version"),
+    [("COMMIT", "2.0.0"), ("SHORT", "2.0.0"), ("HEAD", "3.0.0"), ("main", "3.0.0")],
+    ids=["full-commit-id", "short-commit-id", "HEAD", "branch"],
+)
+def test_to_git_takes_any_ref(three_versions: Path, project: Path, ref: str, version: str) -> None:
+    commit = git(three_versions, "rev-parse", "v2.0.0^{commit}").strip()
+    named = {"COMMIT": commit, "SHORT": commit[:10]}.get(ref, ref)
+    git(three_versions, "branch", "--quiet", "--move", "main")  # whatever the default branch was called
+
+    for url in (three_versions.as_uri(), str(three_versions)):  # a file:// URL and a plain path, offline
+        copy = project.parent / f"project-{len(list(project.parent.iterdir()))}"
+        shutil.copytree(project, copy, symlinks=True)
+        result = scaffold("update", "--to-git", f"{url}@{named}", "--no-input", "--project", str(copy))
+
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"Updated from template 1.0.0 to {version}:\n"), result.stdout
+        assert answers(copy)["_template_version"] == version
+
+
 def test_a_dirty_tree_is_refused_and_left_alone(project: Path) -> None:
     (project / "README.md").write_text("mine\n")
 
@@ -244,10 +274,12 @@ def test_a_version_nowhere_to_be_found_is_an_error_naming_both_sources(project: 
     [
         (["--to", "9.9.9"], "template 9.9.9 is not available"),
         (["--to-git", "REPO@v9.9.9"], "cannot fetch the template at file://"),
+        (["--to-git", f"REPO@{'0' * 40}"], "cannot fetch the template at file://"),
+        (["--to-git", "REPO@abc0000"], "has no branch, tag or commit 'abc0000'"),
         (["--to-git", "no-ref-given"], "--to-git expects URL@REF"),
         (["--to", "2.0.0", "--to-git", "REPO@v2.0.0"], "--to and --to-git name two targets"),
     ],
-    ids=["unknown-version", "unknown-ref", "no-ref", "two-targets"],
+    ids=["unknown-version", "unknown-ref", "unknown-commit", "unknown-short-commit", "no-ref", "two-targets"],
 )
 def test_a_bad_target_is_refused(
     story: tuple[Path, Path], project: Path, arguments: list[str], message: str

@@ -116,7 +116,7 @@ def add_stage(
     if dry_run:
         click.echo(plan.diff(), nl=False)
         return
-    write_all(plan.contents)
+    write_all(plan.contents, root=plan.root)
     for note in plan.notes:
         click.echo(f"note: {note}", err=True)
     for path in plan.contents:

@@ -100,7 +100,7 @@ def test_a_failure_between_writes_changes_no_file(project: Path, monkeypatch: py
     before = snapshot(project)
     fail_replace_on(monkeypatch, 2)
     with pytest.raises(OSError, match="injected"):
-        atomic.write_all(plan.contents)
+        atomic.write_all(plan.contents, root=plan.root)
     assert snapshot(project) == before
     assert not list(project.rglob("*.scaffold-tmp"))
 

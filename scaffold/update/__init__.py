@@ -188,6 +188,7 @@ def apply_update(plan: UpdatePlan) -> None:
     replace_all(
         {plan.project / path: data for path, data in plan.contents.items()},
         executable={plan.project / path for path in plan.executable},
+        root=plan.project,
     )
     if added:
         subprocess.run(

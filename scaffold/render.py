@@ -8,14 +8,17 @@ the parent directories cookiecutter creates for a slug with a path separator in 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .errors import AnswersRejected, ProjectExists, ScaffoldError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+PLACEHOLDER = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")
 
 
 def template_dir() -> Path:
@@ -24,6 +27,37 @@ def template_dir() -> Path:
         if (candidate / "cookiecutter.json").is_file():
             return candidate
     raise ScaffoldError("the bundled template is missing", hint="reinstall scaffold")
+
+
+def filled(name: str, answers: Mapping[str, Any]) -> str | None:
+    """`name` with its `{{cookiecutter.NAME}}` placeholders answered; None when one has no answer."""
+    if any(not isinstance(answers.get(key), str) for key in PLACEHOLDER.findall(name)):
+        return None
+    return PLACEHOLDER.sub(lambda found: str(answers[found.group(1)]), name)
+
+
+def unchosen_files(config: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str]:
+    """The paths that `answers` rule out, by the template's `_files_for` (its cookiecutter.json, `config`).
+
+    A path listed under a variable is kept only when the variable's answer is one of the values that list
+    it; an answer not recorded (the option is newer than the project) is the variable's default, its first
+    choice. The post-generation hook reads the same declaration (it cannot import this module). A path whose
+    placeholder has no answer is left out: its name is unknown.
+    """
+    files_for = config.get("_files_for")
+    unchosen: list[str] = []
+    for variable, lists in (files_for if isinstance(files_for, dict) else {}).items():
+        default = config.get(variable)
+        answer = answers.get(variable, default[0] if isinstance(default, list) and default else default)
+        keeping: dict[str, set[str]] = {}
+        for value, paths in lists.items():
+            for path in paths:
+                keeping.setdefault(path, set()).add(value)
+        for path, values in keeping.items():
+            name = filled(path, answers)
+            if answer not in values and name is not None:
+                unchosen.append(name)
+    return unchosen
 
 
 def parse_extra_context(pairs: tuple[str, ...]) -> dict[str, str]:

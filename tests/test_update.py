@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -17,7 +18,7 @@ from scaffold import __version__
 from scaffold.cli import cli
 from scaffold.render import render
 from scaffold.update import apply_update, plan_update
-from scaffold.update.renders import HOOK_MADE, render_files
+from scaffold.update.renders import hook_made, render_files
 from scaffold.update.sources import installed_template
 
 SLUG = "{{cookiecutter.project_slug}}"
@@ -333,9 +334,10 @@ def test_the_files_only_render_lacks_exactly_the_hook_made_files(
         return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
 
     made = files(default_project) - files(rendered)
-    owners = {entry for name in made for entry in HOOK_MADE if name == entry or name.startswith(f"{entry}/")}
-    assert owners == set(HOOK_MADE)  # every file the full hook made is listed, and every entry is made
-    assert all(any(name == e or name.startswith(f"{e}/") for e in HOOK_MADE) for name in made)
+    listed = hook_made(installed_template().config, recorded)  # from the template's own declaration
+    owners = {entry for name in made for entry in listed if name == entry or name.startswith(f"{entry}/")}
+    assert owners == set(listed)  # every file the full hook made is listed, and every entry is made
+    assert all(any(name == e or name.startswith(f"{e}/") for e in listed) for name in made)
     assert (rendered / ".scaffold-answers.json").read_bytes() == (
         default_project / ".scaffold-answers.json"
     ).read_bytes()
@@ -349,12 +351,15 @@ pathlib.Path(".scaffold-answers.json").write_text(json.dumps({"cookiecutter": an
 """
 
 
-def small_template(repo: Path, version: str, files: Mapping[str, str | bytes]) -> None:
+def small_template(
+    repo: Path, version: str, files: Mapping[str, str | bytes], options: Mapping[str, Any] | None = None
+) -> None:
     template = repo / "template"
     shutil.rmtree(template, ignore_errors=True)
     (template / "hooks").mkdir(parents=True)
     (template / "hooks" / "post_gen_project.py").write_text(HOOK)
-    config = {"project_slug": "demo", "_template_version": version, "_template_repo": repo.as_uri()}
+    config = {"project_slug": "demo", **(options or {})}
+    config.update(_template_version=version, _template_repo=repo.as_uri())
     (template / "cookiecutter.json").write_text(json.dumps(config))
     for name, content in files.items():
         path = template / SLUG / name
@@ -363,12 +368,17 @@ def small_template(repo: Path, version: str, files: Mapping[str, str | bytes]) -
     release(repo, version)
 
 
-def small_project(tmp_path: Path, v1: Mapping[str, str | bytes], edits: Mapping[str, str | bytes]) -> Path:
+def small_project(
+    tmp_path: Path,
+    v1: Mapping[str, str | bytes],
+    edits: Mapping[str, str | bytes],
+    options: Mapping[str, Any] | None = None,
+) -> Path:
     """Template v1 in a new git repository (returned) and a project made from it, with the user's edits."""
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "--quiet")
-    small_template(repo, "1.0.0", v1)
+    small_template(repo, "1.0.0", v1, options)
     project = render(tmp_path / "out", template=repo / "template")
     git(project, "init", "--quiet")
     for name, content in edits.items():
@@ -416,4 +426,26 @@ def test_binary_and_delete_conflicts_keep_the_users_files_and_are_listed(tmp_pat
     assert "deleted in template 2.0.0 and modified in your project" in result.stderr
     assert (project / "logo.png").read_bytes() == b"\x89PNG\0mine"
     assert (project / "old.txt").read_text() == "old, mine\n"
+    assert git(project, "status", "--short") == " M .scaffold-answers.json\n"
+
+
+DEPLOY_OPTION = {
+    "deploy_target": ["docker", "kubernetes"],
+    "_files_for": {"deploy_target": {"kubernetes": ["k8s"]}},
+}
+
+
+def test_files_the_answers_rule_out_stay_out_whatever_the_hook_does(tmp_path: Path) -> None:
+    """Update reads `_files_for` from each version's own cookiecutter.json: this template's hook removes
+    nothing, and a docker project still gets none of the template's change to k8s/."""
+    repo = small_project(tmp_path, {"app.txt": "a\n", "k8s/app.yaml": "replicas: 1\n"}, {}, DEPLOY_OPTION)
+    project = tmp_path / "out" / "demo"
+    git(project, "rm", "-r", "--quiet", "k8s")  # what a full hook does for deploy_target=docker
+    commit_all(project, "Docker only")
+    small_template(repo, "2.0.0", {"app.txt": "a\n", "k8s/app.yaml": "replicas: 2\n"}, DEPLOY_OPTION)
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    assert result.exit_code == 0, result.output
+    assert not (project / "k8s").exists()
     assert git(project, "status", "--short") == " M .scaffold-answers.json\n"

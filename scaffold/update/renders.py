@@ -2,13 +2,17 @@
 
 The post-generation hook honours `_files_only`: it records the answers and removes the files the answers
 rule out (LICENSE of a proprietary project), then stops: no `git init`, no DVC, no sample data, no `uv lock`.
-A template older than that flag runs its whole hook; the files its hook makes are removed from the render
-(`HOOK_MADE`), so the merge never touches the project's own copies of them.
+Both facts are read from the rendered version's own cookiecutter.json, so each version answers for itself:
+its `_files_for` says which files the answers rule out (removed here too, whatever its hook does), and its
+`_sample_data` names the data file a full hook makes. A template older than the flag runs its whole hook; the
+files that hook makes (`hook_made`) are removed from the render, so the merge never touches the project's own
+copies of them.
 """
 
 from __future__ import annotations
 
 import logging
+import posixpath
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -16,22 +20,23 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScaffoldError
+from ..render import filled, unchosen_files
 from .sources import TemplateSource
 
 ANSWERS_FILE = ".scaffold-answers.json"
-# Made by the full post-generation hook, not by the template: git, DVC's repository and its tracked sample,
-# and the lock file. Both renders lose them, so the project's own copies stay as they are.
-HOOK_MADE = (
-    ".git",
-    ".dvc",
-    ".dvcignore",
-    "data/raw/.gitignore",
-    "data/raw/churn.csv",
-    "data/raw/churn.csv.dvc",
-    "uv.lock",
-)
+# Made by the full post-generation hook whatever the answers: git's and DVC's repositories, the lock file.
+HOOK_TOOLS = (".git", ".dvc", ".dvcignore", "uv.lock")
+SAMPLE_DATA = "data/raw/churn.csv"  # for template versions that do not declare `_sample_data`
 
 Ask = Callable[[str, Any, Mapping[str, Any]], Any]  # (name, raw default, answers so far) -> answer
+
+
+def hook_made(config: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str]:
+    """What the full post-generation hook makes, not the template: git's and DVC's repositories, the lock
+    file, and the sample data (`_sample_data`) with its `.dvc` file and the .gitignore `dvc add` writes."""
+    sample = filled(str(config.get("_sample_data", SAMPLE_DATA)), answers) or SAMPLE_DATA
+    folder = posixpath.dirname(sample)
+    return [*HOOK_TOOLS, posixpath.join(folder, ".gitignore"), sample, f"{sample}.dvc"]
 
 
 def recorded_answers(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,7 +97,8 @@ def render_files(template: TemplateSource, answers: Mapping[str, Any], workdir: 
         ) from error
     except (CookiecutterException, ValueError) as error:
         raise ScaffoldError(f"could not render template {template.version}: {error}") from error
-    for relative in HOOK_MADE:
+    answered = context["cookiecutter"]
+    for relative in [*hook_made(template.config, answered), *unchosen_files(template.config, answered)]:
         path = rendered / relative
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,21 +18,34 @@ from pathlib import Path
 
 PACKAGE = {{ cookiecutter.package_name | tojson }}
 SLUG = {{ cookiecutter.project_slug | tojson }}
-LICENSE = {{ cookiecutter.license | tojson }}
 DVC_REMOTE = {{ cookiecutter.dvc_remote | tojson }}
 DVC_REMOTE_URL = {{ cookiecutter.dvc_remote_url | tojson }}
-DEPLOY_TARGET = {{ cookiecutter.deploy_target | tojson }}
-ORCHESTRATOR = {{ cookiecutter.orchestrator | tojson }}
-SAMPLE_DATA = Path("data/raw/churn.csv")
 ANSWERS_FILE = Path(".scaffold-answers.json")
 CONTEXT = json.loads({{ cookiecutter | jsonify | tojson }})
+# Cookiecutter does not render private (`_`) variables: their cookiecutter.NAME placeholders are filled here.
+PLACEHOLDER = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")
+# Files rendered for every answer but kept only for some, declared once in cookiecutter.json: a path listed
+# under a variable stays only when its answer is one of the values that list it (no LICENSE when Proprietary).
+# `scaffold check` (TV102) and `scaffold update` read the same declaration.
+FILES_FOR = {{ cookiecutter._files_for | tojson }}
 
-# Files rendered for every answer but wanted only for some: a proprietary project has no LICENSE file.
-UNCHOSEN_FILES = [Path("LICENSE")] if LICENSE == "Proprietary" else []
-if DEPLOY_TARGET != "kubernetes":
-    UNCHOSEN_FILES += [Path("k8s"), Path("tests/test_k8s.py")]
-if ORCHESTRATOR != "kubeflow":
-    UNCHOSEN_FILES += [Path(f"src/{PACKAGE}/kubeflow.py"), Path("tests/test_kubeflow.py")]
+
+def filled(path: str) -> Path:
+    return Path(PLACEHOLDER.sub(lambda found: str(CONTEXT[found.group(1)]), path))
+
+
+def unchosen_files() -> list[Path]:
+    unchosen = []
+    for variable, lists in FILES_FOR.items():
+        keeping: dict[str, set[str]] = {}
+        for value, paths in lists.items():
+            for path in paths:
+                keeping.setdefault(path, set()).add(value)
+        unchosen += [filled(path) for path, values in keeping.items() if CONTEXT[variable] not in values]
+    return unchosen
+
+
+SAMPLE_DATA = filled({{ cookiecutter._sample_data | tojson }})  # `scaffold update` reads its name there too
 
 
 def record_answers() -> None:
@@ -44,11 +58,11 @@ def record_answers() -> None:
 
 
 def remove_unchosen_files() -> None:
-    for path in UNCHOSEN_FILES:
+    for path in unchosen_files():
         if path.is_dir():
             shutil.rmtree(path)
         else:
-            path.unlink()
+            path.unlink(missing_ok=True)
 
 
 def run(*command: str) -> None:

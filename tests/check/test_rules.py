@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import git
+from conftest import REPO_ROOT, git
 from scaffold.check.base import Report, Rule
 from scaffold.check.engine import all_fixtures, all_rules, run_checks
 from scaffold.check.fixtures import Parsed, parse_json, parse_yaml
@@ -454,11 +454,45 @@ def test_template_version_behind(tmp_path: Path, recorded: str, behind: bool) ->
     assert bool(problems) is behind
 
 
+TEMPLATE_CONFIG = json.loads((REPO_ROOT / "template/cookiecutter.json").read_text())
+OPTION_FILES = [
+    "LICENSE",
+    "k8s/base/deployment.yaml",
+    "src/{{cookiecutter.package_name}}/__init__.py",
+    "src/{{cookiecutter.package_name}}/kubeflow.py",
+    "tests/test_k8s.py",
+    "tests/test_kubeflow.py",
+]
+
+
 def test_a_proprietary_project_has_no_license(tmp_path: Path) -> None:
-    template = Template("1.0.0", ["LICENSE", "src/{{cookiecutter.package_name}}/__init__.py"])
+    template = Template(
+        "1.0.0", ["LICENSE", "src/{{cookiecutter.package_name}}/__init__.py"], TEMPLATE_CONFIG
+    )
     recorded = answers(tmp_path, license="Proprietary", package_name="pkg", _template_version="1.0.0")
     problems = compute_check("TV102", answers=recorded, template=template, root=tmp_path)
     assert [problem.path for problem in problems] == ["src/pkg/__init__.py"]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, ["LICENSE", "src/pkg/__init__.py"]),  # recorded before the options existed: their defaults
+        (
+            {"license": "Apache-2.0", "deploy_target": "kubernetes", "orchestrator": "kubeflow"},
+            [*(name.replace("{{cookiecutter.package_name}}", "pkg") for name in OPTION_FILES)],
+        ),
+        ({"license": "Proprietary", "deploy_target": "docker"}, ["src/pkg/__init__.py"]),
+    ],
+    ids=["defaults", "every-option", "proprietary-docker"],
+)
+def test_the_files_an_answer_keeps_come_from_the_templates_declaration(
+    tmp_path: Path, options: dict[str, str], expected: list[str]
+) -> None:
+    template = Template("1.0.0", OPTION_FILES, TEMPLATE_CONFIG)
+    recorded = answers(tmp_path, package_name="pkg", _template_version="1.0.0", **options)
+    problems = compute_check("TV102", answers=recorded, template=template, root=tmp_path)
+    assert sorted(problem.path for problem in problems) == expected
 
 
 def test_deprecated_apis_give_line_and_column() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,6 @@ from ..base import Problem, Rule
 from ..fixtures import Parsed, files_ending, parse_json
 
 ANSWERS = ".scaffold-answers.json"
-PLACEHOLDER = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")
 
 
 class TemplateVersion(Rule):
@@ -24,6 +23,7 @@ class TemplateVersion(Rule):
 class Template:
     version: str
     files: list[str]  # relative to the project, with `{{cookiecutter.NAME}}` left in folder and file names
+    config: dict[str, Any] = field(default_factory=dict)  # its cookiecutter.json (`_files_for`, the choices)
 
 
 def answers(root: Path) -> Parsed:
@@ -50,7 +50,7 @@ def template() -> Template | None:
         if project is not None
         else []
     )
-    return Template(str(config.get("_template_version", "")), files)
+    return Template(str(config.get("_template_version", "")), files, config)
 
 
 def git_text_files(root: Path, git_files: list[str]) -> dict[str, str]:
@@ -150,29 +150,17 @@ class TV101(TemplateVersion):
 
 
 def expected_files(template: Template, context: dict[str, Any]) -> list[str]:
-    """The template's files with the project's answers in their names, less those the hooks remove."""
-    files = []
-    for name in template.files:
-        names = {match.group(1) for match in PLACEHOLDER.finditer(name)}
-        if any(not isinstance(context.get(key), str) for key in names):
-            continue  # an answer not recorded: the file's name is unknown
-        files.append(PLACEHOLDER.sub(lambda match: str(context[match.group(1)]), name))
-    if context.get("license") == "Proprietary":  # the post-generation hook deletes it
-        files = [name for name in files if name != "LICENSE"]
-    return [name for name in files if not option_not_chosen(name, context)]
+    """The template's files with the project's answers in their names, less those its answers rule out
+    (the template's `_files_for`: a proprietary project has no LICENSE, a docker one no k8s/)."""
+    from ...render import filled, unchosen_files
 
-
-def option_not_chosen(name: str, context: dict[str, Any]) -> bool:
-    """Whether the post-generation hook deletes `name` for these answers (an option the project did not pick).
-
-    Answers recorded before an option existed take its default, which is what those projects were made with.
-    """
-    if context.get("deploy_target", "docker") != "kubernetes" and (
-        name.startswith("k8s/") or name == "tests/test_k8s.py"
-    ):
-        return True
-    kubeflow_files = {f"src/{context.get('package_name')}/kubeflow.py", "tests/test_kubeflow.py"}
-    return context.get("orchestrator", "dvc") != "kubeflow" and name in kubeflow_files
+    unchosen = unchosen_files(template.config, context)
+    names = (filled(name, context) for name in template.files)  # None: an answer not recorded
+    return [
+        name
+        for name in names
+        if name is not None and not any(name == path or name.startswith(f"{path}/") for path in unchosen)
+    ]
 
 
 class TV102(TemplateVersion):

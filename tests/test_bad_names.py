@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,8 +92,45 @@ def assert_refused(result: subprocess.CompletedProcess[str], name: str, reason: 
     assert list(output.iterdir()) == [], "a refused render left files behind"
 
 
-def test_the_corpus_is_large_enough() -> None:
-    assert len(BAD_SLUGS) + len(BAD_PACKAGES) >= 20
+PRE_GEN_HOOK = REPO_ROOT / "template" / "hooks" / "pre_gen_project.py"
+
+
+def hook_source() -> str:
+    """The pre-generation hook as plain Python: its Jinja answer placeholders replaced by empty strings."""
+    return re.sub(r"\{\{.*?\}\}", '""', PRE_GEN_HOOK.read_text(encoding="utf-8"))
+
+
+def refusals(function: str) -> list[str]:
+    """What a check function of the hook can return: its literal messages, each f-string's literal start."""
+    [definition] = [
+        node
+        for node in ast.walk(ast.parse(hook_source()))
+        if isinstance(node, ast.FunctionDef) and node.name == function
+    ]
+    messages = []
+    for node in ast.walk(definition):
+        value = node.value if isinstance(node, ast.Return) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            messages.append(value.value)
+        elif isinstance(value, ast.JoinedStr) and isinstance(value.values[0], ast.Constant):
+            messages.append(str(value.values[0].value))
+    return messages
+
+
+@pytest.mark.parametrize(
+    ("function", "corpus"), [("slug_problem", BAD_SLUGS), ("package_problem", BAD_PACKAGES)]
+)
+def test_the_corpus_gets_every_refusal_the_hook_can_give(function: str, corpus: dict[str, str]) -> None:
+    """A new refusal in the hook needs a bad name here that gets it; a refusal no name reaches is dead."""
+    namespace: dict[str, object] = {"__name__": "pre_gen_project"}
+    exec(compile(hook_source(), str(PRE_GEN_HOOK), "exec"), namespace)
+    check = namespace[function]
+    assert callable(check)
+    given = [str(check(name)) for name in corpus]
+    possible = refusals(function)
+    assert len(possible) >= 5, possible  # the function's messages were found
+    missing = [message for message in possible if not any(got.startswith(message) for got in given)]
+    assert missing == [], f"no bad name in the corpus gets these refusals: {missing}"
 
 
 @pytest.mark.parametrize(("slug", "reason"), BAD_SLUGS.items(), ids=repr)

@@ -38,10 +38,13 @@ def test_version() -> None:
     assert CliRunner().invoke(cli, ["--version"]).output.strip() == f"scaffold, version {__version__}"
 
 
-def test_every_command_has_help() -> None:
-    for command in ("new", "demo"):
-        result = CliRunner().invoke(cli, [command, "--help"])
-        assert result.exit_code == 0 and "Usage:" in result.output
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: cli {command} ")
+    summary = cli.commands[command].get_short_help_str(limit=200)
+    assert summary and summary in " ".join(result.output.split()), "the command's docstring is its help"
 
 
 def test_new_prints_where_the_project_is_and_what_to_do_next(tmp_path: Path) -> None:
@@ -56,7 +59,7 @@ def test_extra_context_must_be_key_value(tmp_path: Path) -> None:
     result = scaffold("new", "--no-input", "-o", str(tmp_path), "project_name")
     assert result.returncode == 2
     assert result.stderr.strip() == "error: expected KEY=VALUE, got 'project_name'"
-    assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_existing_project_is_never_overwritten(tmp_path: Path) -> None:
@@ -73,8 +76,12 @@ def test_an_existing_project_is_never_overwritten(tmp_path: Path) -> None:
     assert [path.name for path in existing.iterdir()] == ["notes.txt"]
 
 
-@pytest.mark.parametrize("command", [["new", "--bogus"], ["nonsense"]])
-def test_usage_errors_exit_2(command: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "complaint"),
+    [(["new", "--bogus"], "No such option '--bogus'"), (["nonsense"], "No such command 'nonsense'")],
+)
+def test_usage_errors_exit_2(command: list[str], complaint: str) -> None:
     result = scaffold(*command)
     assert result.returncode == 2
+    assert complaint in result.stderr, result.stderr
     assert "Traceback" not in result.stderr

@@ -79,8 +79,7 @@ def ignored(path: str, patterns: list[str]) -> bool:
 
 @pytest.mark.parametrize("name", DOCKERFILES)
 def test_hadolint_reports_nothing(default_project: Path, name: str) -> None:
-    hadolint = dev_tool("hadolint")
-    assert hadolint.exists(), f"hadolint not found at {hadolint}: install the dev dependency group (uv sync)"
+    hadolint = dev_tool("hadolint")  # it asserts the linter is installed
     result = subprocess.run(
         [hadolint, "--no-color", name], cwd=default_project, capture_output=True, text=True, check=False
     )

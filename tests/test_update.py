@@ -274,9 +274,9 @@ def test_a_version_nowhere_to_be_found_is_an_error_naming_both_sources(project: 
     ("arguments", "message"),
     [
         (["--to", "9.9.9"], "template 9.9.9 is not available"),
-        (["--to-git", "REPO@v9.9.9"], "cannot fetch the template at file://"),
-        (["--to-git", f"REPO@{'0' * 40}"], "cannot fetch the template at file://"),
-        (["--to-git", "REPO@abc0000"], "has no branch, tag or commit 'abc0000'"),
+        (["--to-git", "REPO@v9.9.9"], "cannot fetch the template at REPO@v9.9.9: it has no branch, tag or"),
+        (["--to-git", f"REPO@{'0' * 40}"], f"it has no branch, tag or commit '{'0' * 40}'"),
+        (["--to-git", "REPO@abc0000"], "it has no branch, tag or commit 'abc0000'"),
         (["--to-git", "no-ref-given"], "--to-git expects URL@REF"),
         (["--to", "2.0.0", "--to-git", "REPO@v2.0.0"], "--to and --to-git name two targets"),
     ],
@@ -286,6 +286,7 @@ def test_a_bad_target_is_refused(
     story: tuple[Path, Path], project: Path, arguments: list[str], message: str
 ) -> None:
     arguments = [argument.replace("REPO", story[0].as_uri()) for argument in arguments]
+    message = message.replace("REPO", story[0].as_uri())
 
     result = scaffold("update", *arguments, "--no-input", "--project", str(project))
 

@@ -8,7 +8,7 @@ the reason. Selectors match codes by prefix, as ruff's do: `DV` is the family, `
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,9 @@ def all_fixtures() -> dict[str, Fixture]:
 class Fixtures:
     """The fixtures of one project, each computed on first use with the fixtures it names as parameters."""
 
-    def __init__(self, root: Path, fixtures: Mapping[str, Fixture] | None = None) -> None:
+    def __init__(self, root: Path) -> None:
         self._values: dict[str, Any] = {"root": root}
-        self._fixtures = _fixtures() if fixtures is None else fixtures
+        self._fixtures = _fixtures()
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._values:

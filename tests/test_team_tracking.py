@@ -124,7 +124,7 @@ def tracking_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
             try:
                 urllib.request.urlopen(f"{url}/health", timeout=2).close()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # not listening, or slow to answer
                 assert time.monotonic() < deadline, "mlflow server did not answer within 180 s"
                 time.sleep(0.5)
         yield project, url

@@ -78,7 +78,7 @@ def init_git(notes: list[str]) -> bool:
 
 
 def write_sample_data() -> None:
-    """Generate the sample with the project's own generator (it is standard library only).
+    """Generate the example's data with the project's own generator (it is standard library only).
 
     Importing it must not compile the project's modules into `src/<package>/__pycache__/`: a new project
     holds only what the template and the hook write.
@@ -88,7 +88,7 @@ def write_sample_data() -> None:
     try:
         from importlib import import_module
 
-        import_module(f"{PACKAGE}.sample_data").write_csv(SAMPLE_DATA)
+        import_module(f"{PACKAGE}.example_data").write_csv(SAMPLE_DATA)
     finally:
         sys.dont_write_bytecode = writes_bytecode
         sys.path.pop(0)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.config import ConfigError, load_section
-from {{ cookiecutter.package_name }}.stages.evaluate import EvaluateParams
+from {{ cookiecutter.package_name }}.monitor.drift import MonitorParams
 from {{ cookiecutter.package_name }}.stages.prepare import PrepareParams
 from {{ cookiecutter.package_name }}.stages.train import TrainParams
 
@@ -28,7 +28,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize(
     ("section", "schema"),
-    [("prepare", PrepareParams), ("train", TrainParams), ("evaluate", EvaluateParams)],
+    [("prepare", PrepareParams), ("train", TrainParams), ("monitor", MonitorParams)],
 )
 def test_every_stage_section_of_the_real_params_loads(section: str, schema: type, project_root: Path) -> None:
     assert isinstance(load_section(section, schema, project_root / "params.yaml"), schema)

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }} import kubeflow
+from {{ cookiecutter.package_name }}.paths import RAW_DATA
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 IMAGE = "registry.example.com/{{ cookiecutter.project_slug }}-train:1.0.0"
@@ -110,8 +111,8 @@ def test_the_compiled_tasks_run_the_pipeline(compiled: dict[str, Any], tmp_path:
             ".git", ".venv", "mlflow.db", "mlruns", "processed", "models", "reports"
         ),
     )
-    params = workdir / "params.yaml"  # a smaller forest: this checks the wiring, not the model
-    params.write_text(re.sub(r"n_estimators: \d+", "n_estimators: 20", params.read_text(encoding="utf-8")))
+    params = workdir / "params.yaml"  # fewer boosting rounds: this checks the wiring, not the model
+    params.write_text(re.sub(r"max_iter: \d+", "max_iter: 20", params.read_text(encoding="utf-8")))
     environment = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -121,9 +122,9 @@ def test_the_compiled_tasks_run_the_pipeline(compiled: dict[str, Any], tmp_path:
     local_config = ["[core]", "    no_scm = true", "    remote = tasks", """['remote "tasks"']"""]
     local_config.append(f"    url = {tmp_path / 'remote'}")
     (workdir / ".dvc/config.local").write_text("\n".join(local_config) + "\n", encoding="utf-8")
-    subprocess.run(["dvc", "push", "--quiet", "data/raw/churn.csv"], cwd=workdir, env=environment, check=True)
+    subprocess.run(["dvc", "push", "--quiet", str(RAW_DATA)], cwd=workdir, env=environment, check=True)
     shutil.rmtree(workdir / ".dvc/cache")  # the image has the pointer file only: the task pulls the data
-    (workdir / "data/raw/churn.csv").unlink()
+    (workdir / RAW_DATA).unlink()
     tasks = compiled["root"]["dag"]["tasks"]
     done: list[str] = []
     while len(done) < len(tasks):

@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 
 import yaml
 
-PARAMS_FILE = Path("params.yaml")
+from .errors import ProjectError
+from .paths import PARAMS_FILE
 
 Section = TypeVar("Section")
 
 
-class ConfigError(ValueError):
+class ConfigError(ProjectError):
     """params.yaml is missing, malformed, or does not match what a stage expects."""
 
 

@@ -8,34 +8,31 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import (
-    MetricFrame,
-    demographic_parity_difference,
-    demographic_parity_ratio,
-    selection_rate,
-)
-from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
+from . import task
 from .contract import Contract, ContractError, Promotion
-from .features import FEATURES, TARGET
-from .stages.evaluate import EvaluateParams
-from .stages.evaluate import run as score
+from .fairness import GroupParity, parity
+from .features import TARGET
+from .metrics import METRICS, score
+from .paths import GATE_JSON, GATE_MARKDOWN
+from .schemas import SCHEMAS
 
-GATE_JSON = Path("reports/gate.json")
-GATE_MARKDOWN = Path("reports/gate.md")
 LATENCY_SAMPLES = 200
 LATENCY_WARMUP = 20
+NOT_CONFIGURED = "not configured"
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    value: float
+    value: float | None  # None: the rule was not evaluated (not configured)
     limit: str
     passed: bool
 
@@ -48,7 +45,7 @@ class GateResult:
     rules: list[Rule]
     metrics: dict[str, float]
     champion_metrics: dict[str, float] | None
-    selection_rates: dict[str, float] = field(default_factory=dict)
+    fairness: GroupParity | None = None
 
     @property
     def passed(self) -> bool:
@@ -59,34 +56,48 @@ class GateResult:
         return [rule for rule in self.rules if not rule.passed]
 
 
-def at_least(name: str, value: float, bound: float) -> Rule:
-    return Rule(name, round(value, 4), f">= {bound}", value >= bound)
-
-
 def at_most(name: str, value: float, bound: float) -> Rule:
     return Rule(name, round(value, 4), f"<= {bound}", value <= bound)
+
+
+def metric_rules(metrics: dict[str, float], contract: Contract) -> list[Rule]:
+    """One rule per metric target of the contract."""
+    return [
+        Rule(name, metrics[name], target.describe(), target.holds(metrics[name]))
+        for name, target in contract.slas.metrics.items()
+    ]
 
 
 def improvement(
     promotion: Promotion, metrics: dict[str, float], champion_metrics: dict[str, float], champion: str | None
 ) -> Rule:
-    """The challenger must be strictly better than the champion, by `min_improvement` (relative) at least."""
-    metric, margin = promotion.metric, promotion.min_improvement
-    bar = champion_metrics[metric] * (1 + margin)
-    limit = f"> {bar:.4f} ({champion}: {champion_metrics[metric]} x (1 + {margin}))"
-    return Rule(f"{metric} improvement over champion", metrics[metric], limit, metrics[metric] > bar)
+    """The challenger must be strictly better than the champion, by `min_improvement` (relative) at least,
+    in the metric's own direction: a higher accuracy, a lower rmse."""
+    name, margin = promotion.metric, promotion.min_improvement
+    metric = METRICS[name]
+    reference = champion_metrics[name]
+    comparison = ">" if metric.higher_is_better else "<"
+    sign = "+" if metric.higher_is_better else "-"
+    bar = metric.bar(reference, margin)
+    limit = f"{comparison} {bar:.4f} ({champion}: {reference} {sign} {margin:g} x |{reference}|)"
+    return Rule(
+        f"{name} improvement over champion",
+        metrics[name],
+        limit,
+        metric.improves(metrics[name], reference, margin),
+    )
 
 
-def latency_p99_ms(model: Pipeline, holdout: pd.DataFrame, samples: int = LATENCY_SAMPLES) -> float:
-    """99th percentile of one-row `predict_proba` calls, in process, after a warm-up."""
-    rows = holdout[list(FEATURES)]
+def latency_p99_ms(model: Any, holdout: pd.DataFrame, samples: int = LATENCY_SAMPLES) -> float:
+    """99th percentile of one-row predictions, in process, after a warm-up, on one thread as served."""
     timings = []
-    for index in range(LATENCY_WARMUP + samples):
-        row = rows.iloc[[index % len(rows)]]
-        start = time.perf_counter()
-        model.predict_proba(row)
-        if index >= LATENCY_WARMUP:
-            timings.append((time.perf_counter() - start) * 1000)
+    with threadpool_limits(1, user_api="openmp"):
+        for index in range(LATENCY_WARMUP + samples):
+            row = holdout.iloc[[index % len(holdout)]]
+            start = time.perf_counter()
+            task.predict(model, row)
+            if index >= LATENCY_WARMUP:
+                timings.append((time.perf_counter() - start) * 1000)
     return float(np.percentile(timings, 99))
 
 
@@ -94,71 +105,65 @@ def directory_size_mb(path: Path) -> float:
     return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) / 1_000_000
 
 
-def fairness(
-    model: Pipeline, holdout: pd.DataFrame, attribute: str, threshold: float
-) -> tuple[float, float, dict[str, float]]:
-    """Demographic-parity ratio and difference of positive predictions across `attribute`, and the rates."""
+def fairness_rule(
+    contract: Contract, holdout: pd.DataFrame, actual: np.ndarray, predictions: task.Predictions
+) -> tuple[Rule, GroupParity | None]:
+    """The disparate-impact rule, or a passing "not configured" when the contract states none."""
+    if contract.fairness is None:
+        return Rule("fairness", None, NOT_CONFIGURED, True), None
+    attribute = contract.fairness.protected_attribute
     if attribute not in holdout.columns:
         raise ContractError(f"fairness.protected_attribute: {attribute!r} is not a column of the holdout")
-    predicted = (model.predict_proba(holdout[list(FEATURES)])[:, 1] >= threshold).astype(int)
-    groups = holdout[attribute]
-    actual = holdout[TARGET]
-    ratio = demographic_parity_ratio(actual, predicted, sensitive_features=groups)
-    difference = demographic_parity_difference(actual, predicted, sensitive_features=groups)
-    rates = MetricFrame(metrics=selection_rate, y_true=actual, y_pred=predicted, sensitive_features=groups)
-    by_group = {str(group): round(float(rate), 4) for group, rate in rates.by_group.items()}
-    return float(ratio), float(difference), by_group
+    result = parity(actual, predictions, holdout[attribute])
+    low, high = contract.fairness.disparate_impact
+    rule = Rule(
+        f"disparate impact ({attribute})",
+        result.ratio,
+        f"within [{low}, {high}]",
+        low <= result.ratio <= high,
+    )
+    return rule, result
 
 
 def check(
     *,
-    candidate: Pipeline,
+    candidate: Any,
     candidate_dir: Path,
     candidate_label: str,
-    champion: Pipeline | None,
+    champion: Any | None,
     champion_label: str | None,
     holdout: pd.DataFrame,
     contract: Contract,
-    threshold: float,
     latency_samples: int = LATENCY_SAMPLES,
 ) -> GateResult:
     """Apply every rule of `contract` to `candidate`, comparing with `champion` when there is one."""
-    params = EvaluateParams(threshold=threshold)
-    metrics = score(candidate, holdout, params).metrics
-    slas, promotion = contract.slas, contract.promotion
-    rules = [
-        at_least("accuracy", metrics["accuracy"], slas.min_accuracy),
-        at_least("roc_auc", metrics["roc_auc"], slas.min_roc_auc),
-    ]
+    frame = SCHEMAS["processed"].validate(holdout)
+    actual = frame[TARGET].to_numpy()
+    predictions = task.predict(candidate, frame)
+    metrics = score(actual, predictions)
+    rules = metric_rules(metrics, contract)
     champion_metrics = None
     if champion is not None:
-        champion_metrics = score(champion, holdout, params).metrics
-        rules.append(improvement(promotion, metrics, champion_metrics, champion_label))
-    attribute = contract.fairness.protected_attribute
-    ratio, difference, rates = fairness(candidate, holdout, attribute, threshold)
-    low, high = contract.fairness.disparate_impact
+        champion_metrics = score(actual, task.predict(champion, frame))
+        rules.append(improvement(contract.promotion, metrics, champion_metrics, champion_label))
+    fairness, parity_result = fairness_rule(contract, frame, actual, predictions)
     rules += [
-        Rule(
-            f"disparate impact ({attribute})",
-            round(ratio, 4),
-            f"within [{low}, {high}]",
-            low <= ratio <= high,
-        ),
+        fairness,
         at_most(
             "latency p99 (ms, one row)",
-            latency_p99_ms(candidate, holdout, latency_samples),
-            slas.inference_latency_p99_ms,
+            latency_p99_ms(candidate, frame, latency_samples),
+            contract.slas.inference_latency_p99_ms,
         ),
-        at_most("model size (MB)", directory_size_mb(candidate_dir), slas.max_model_size_mb),
+        at_most("model size (MB)", directory_size_mb(candidate_dir), contract.slas.max_model_size_mb),
     ]
     return GateResult(
         candidate=candidate_label,
         champion=champion_label,
-        holdout_rows=len(holdout),
+        holdout_rows=len(frame),
         rules=rules,
-        metrics={**metrics, "demographic_parity_difference": round(difference, 4)},
+        metrics=metrics,
         champion_metrics=champion_metrics,
-        selection_rates=rates,
+        fairness=parity_result,
     )
 
 
@@ -175,14 +180,16 @@ def to_markdown(result: GateResult) -> str:
         "| rule | value | limit | result |",
         "|---|---|---|---|",
         *(
-            f"| {r.name} | {r.value} | {r.limit} | {'pass' if r.passed else '**FAIL**'} |"
+            f"| {r.name} | {'-' if r.value is None else r.value} | {r.limit} | "
+            f"{'**FAIL**' if not r.passed else 'pass' if r.value is not None else NOT_CONFIGURED} |"
             for r in result.rules
         ),
-        "",
-        "Positive-prediction rate by group: "
-        + ", ".join(f"{group} {rate}" for group, rate in result.selection_rates.items())
-        + f"; demographic-parity difference {result.metrics['demographic_parity_difference']}.",
     ]
+    if result.fairness is not None:
+        parity_ = result.fairness
+        groups = ", ".join(f"{group} {value}" for group, value in parity_.by_group.items())
+        about = f" ({parity_.detail})" if parity_.detail else ""
+        lines += ["", f"{parity_.measure.capitalize()}{about} by {parity_.attribute}: {groups}."]
     return "\n".join(lines) + "\n"
 
 

@@ -6,7 +6,12 @@ passed move @champion to it (the former champion becomes @previous). `rollback`:
 @previous. `export`: copy the @champion model into a directory (deploy.yml bakes it into the serving image).
 They run outside `dvc repro` (`make promote`, `make rollback`) so the pipeline stays reproducible.
 
-Exit status: 0 promoted or nothing to do, 1 the gate failed, 2 a problem with the inputs.
+When the candidate already is @champion (the same training run promoted again), the gate still judges it
+against the contract as it is now: a tightened contract that the serving model no longer meets fails the
+promotion (exit 1, aliases unchanged) instead of passing as "nothing to promote".
+
+Exit status: 0 promoted or nothing to do, 1 the gate failed, 2 a problem with the inputs or the tracking
+server (one line naming it).
 """
 
 from __future__ import annotations
@@ -31,18 +36,15 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
 from . import gate
-from .config import ConfigError, load_section
-from .contract import ContractError, load_contract
-from .stages.evaluate import EvaluateParams
-from .stages.prepare import RAW_DATA, TEST_DATA
-from .stages.train import MODEL_DIR, RUN_FILE
-from .tracking import start_tracking
+from .contract import load_contract
+from .errors import ProjectError, reports_errors
+from .paths import CONTRACT_FILE, EXPORT_DIR, MODEL_DIR, PARAMS_FILE, RAW_DATA, RUN_FILE, model_frames
+from .tracking import TrackingUnavailable, start_tracking, tracking_uri
 
 CHAMPION, CHALLENGER, PREVIOUS = "champion", "challenger", "previous"
-EXPORT_DIR = Path("models/serving")  # where `export` writes by default
 
 
-class PromotionError(RuntimeError):
+class PromotionError(ProjectError):
     """The inputs of a promotion are missing or inconsistent (no trained model, no @previous...)."""
 
 
@@ -67,10 +69,10 @@ def provenance() -> dict[str, str]:
     tags = {"git_commit": commit.stdout.strip() if commit.returncode == 0 else "none"}
     lock_file = Path("dvc.lock")
     if lock_file.is_file():
-        lock = yaml.safe_load(lock_file.read_text(encoding="utf-8"))
-        deps = lock.get("stages", {}).get("prepare", {}).get("deps", [])
-        tags["data_md5"] = next((dep["md5"] for dep in deps if dep["path"] == str(RAW_DATA)), "unknown")
-    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+        lock = yaml.safe_load(lock_file.read_text(encoding="utf-8")) or {}
+        deps = [dep for stage in lock.get("stages", {}).values() for dep in stage.get("deps", [])]
+        tags["data_md5"] = next((dep["md5"] for dep in deps if dep["path"] == RAW_DATA.as_posix()), "unknown")
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
     canonical = json.dumps(params, sort_keys=True).encode()
     tags["params_sha256"] = hashlib.sha256(canonical).hexdigest()
     return tags
@@ -85,46 +87,55 @@ def register_candidate(client: MlflowClient, name: str, run: dict[str, str]) -> 
 
 
 def promote(
-    contract_path: Path = Path("model_contract.yaml"),
+    contract_path: Path = CONTRACT_FILE,
     *,
     model_dir: Path = MODEL_DIR,
     run_file: Path = RUN_FILE,
-    holdout_file: Path = TEST_DATA,
+    holdout_file: Path | None = None,
     latency_samples: int = gate.LATENCY_SAMPLES,
 ) -> Outcome:
     """Register the candidate, gate it against the champion, and move the aliases if it passed."""
     contract = load_contract(contract_path)
-    threshold = load_section("evaluate", EvaluateParams).threshold
     if not run_file.is_file() or not model_dir.is_dir():
         raise PromotionError(f"{run_file}: no trained model; run `dvc repro` first")
+    holdout_file = holdout_file or model_frames().test
     run = json.loads(run_file.read_text(encoding="utf-8"))
     name = contract.model.name
     client = MlflowClient()
     candidate = register_candidate(client, name, run)
     champion = alias_version(client, name, CHAMPION)
-    if champion is not None and champion.version == candidate.version:
-        message = (
-            f"version {candidate.version} is already @{CHAMPION} (same training run): nothing to promote"
-        )
-        return Outcome(str(candidate.version), promoted=False, message=message)
-    client.set_registered_model_alias(name, CHALLENGER, candidate.version)
-
+    rejudged = champion is not None and champion.version == candidate.version
+    if not rejudged:
+        client.set_registered_model_alias(name, CHALLENGER, candidate.version)
     result = gate.check(
         candidate=mlflow.sklearn.load_model(str(model_dir)),
         candidate_dir=model_dir,
         candidate_label=f"{name} version {candidate.version}",
-        champion=mlflow.sklearn.load_model(f"models:/{name}@{CHAMPION}") if champion else None,
-        champion_label=f"version {champion.version}" if champion else None,
+        champion=mlflow.sklearn.load_model(f"models:/{name}@{CHAMPION}")
+        if champion and not rejudged
+        else None,
+        champion_label=f"version {champion.version}" if champion and not rejudged else None,
         holdout=pd.read_csv(holdout_file),
         contract=contract,
-        threshold=threshold,
         latency_samples=latency_samples,
     )
     gate.write_reports(result)
     client.set_model_version_tag(name, candidate.version, "gate", "passed" if result.passed else "failed")
     client.set_model_version_tag(name, candidate.version, "contract_version", contract.model.version)
+    failed = ", ".join(rule.name for rule in result.failures)
+    if rejudged:
+        if result.passed:
+            message = (
+                f"version {candidate.version} is already @{CHAMPION} (same training run) and still meets "
+                "the contract: nothing to promote"
+            )
+            return Outcome(str(candidate.version), promoted=False, message=message, result=result)
+        message = (
+            f"version {candidate.version} is @{CHAMPION} but no longer meets the contract ({failed}); "
+            f"the aliases are unchanged: train a model that meets it, or roll back. See {gate.GATE_MARKDOWN}"
+        )
+        return Outcome(str(candidate.version), promoted=False, message=message, result=result)
     if not result.passed:
-        failed = ", ".join(rule.name for rule in result.failures)
         keeper = f"@{CHAMPION} stays on version {champion.version}" if champion else f"no @{CHAMPION} yet"
         message = (
             f"version {candidate.version} failed the gate ({failed}); {keeper}. See {gate.GATE_MARKDOWN}"
@@ -140,7 +151,7 @@ def promote(
     return Outcome(str(candidate.version), promoted=True, message=message, result=result)
 
 
-def rollback(contract_path: Path = Path("model_contract.yaml")) -> str:
+def rollback(contract_path: Path = CONTRACT_FILE) -> str:
     """Move @champion back to @previous; the version rolled back from is tagged and loses its alias."""
     name = load_contract(contract_path).model.name
     client = MlflowClient()
@@ -154,9 +165,7 @@ def rollback(contract_path: Path = Path("model_contract.yaml")) -> str:
     return f"@{CHAMPION} is back on version {previous.version} (was version {current.version})"
 
 
-def export(
-    destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path: Path = Path("model_contract.yaml")
-) -> str:
+def export(destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path: Path = CONTRACT_FILE) -> str:
     """Download the model behind an alias into `destination`, replacing it only once the copy is complete."""
     name = load_contract(contract_path).model.name
     version = alias_version(MlflowClient(), name, alias)
@@ -175,6 +184,7 @@ def export(
     return f"@{alias} is version {version.version}: exported to {destination}"
 
 
+@reports_errors
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Promote, roll back or export the registered model.")
     parser.add_argument("command", choices=["promote", "rollback", "export"])
@@ -189,9 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(export(args.to))
             return 0
         outcome = promote()
-    except (ConfigError, ContractError, PromotionError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except MlflowException as error:  # the server answered, but not as a registry should
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise TrackingUnavailable(f"the MLflow tracking server at {tracking_uri()}: {first_line}") from None
     if outcome.result is not None:
         print(gate.to_markdown(outcome.result))
     print(outcome.message)

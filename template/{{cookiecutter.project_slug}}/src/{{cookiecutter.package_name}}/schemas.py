@@ -1,7 +1,8 @@
-"""Pandera schemas for the data at each boundary of the pipeline: raw input and the processed split.
+"""Pandera schemas for the data at each boundary of the pipeline: the raw table and the processed splits.
 
 Validation fails with the column and the offending values named, before a model ever sees bad data.
-Validate a file from the shell (CI runs this on the sample) with
+`SCHEMAS` is how the rest of the project (and code `scaffold add-stage` writes) finds them, by boundary.
+Validate a file from the shell (CI runs this on the raw data) with
     python -m {{ cookiecutter.package_name }}.schemas FILE.csv [--schema processed]
 exit status 0 valid, 1 invalid (every failure listed), 2 the file cannot be read as CSV.
 """
@@ -18,7 +19,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 from pandera.typing import DataFrame, Series
 
-from .features import CATEGORIES
+from .features import CATEGORIES{% if cookiecutter.task != "regression" %}, CLASSES{% endif %}
 
 
 class Schema(pa.DataFrameModel):
@@ -29,32 +30,12 @@ class Schema(pa.DataFrameModel):
         strict = True
 
 
-class ProcessedCustomers(Schema):
-    """One row per customer: the model's features and the churn label."""
+{% include "examples/" ~ cookiecutter.task ~ "/schema.py" %}
 
-    senior_citizen: Series[int] = pa.Field(isin=[0, 1])
-    tenure_months: Series[int] = pa.Field(ge=0, le=120)
-    monthly_charges: Series[float] = pa.Field(ge=0)
-    total_charges: Series[float] = pa.Field(ge=0)
-    support_calls: Series[int] = pa.Field(ge=0)
-    gender: Series[str] = pa.Field(isin=CATEGORIES["gender"])
-    contract: Series[str] = pa.Field(isin=CATEGORIES["contract"])
-    internet_service: Series[str] = pa.Field(isin=CATEGORIES["internet_service"])
-    payment_method: Series[str] = pa.Field(isin=CATEGORIES["payment_method"])
-    churned: Series[int] = pa.Field(isin=[0, 1])
+RawFrame = DataFrame[RawData]
+ProcessedFrame = DataFrame[ProcessedData]
 
-
-class RawCustomers(ProcessedCustomers):
-    """The raw extract: the processed columns plus a unique customer id."""
-
-    customer_id: Series[str] = pa.Field(unique=True, str_matches=r"^C\d+$")
-
-
-RawFrame = DataFrame[RawCustomers]
-ProcessedFrame = DataFrame[ProcessedCustomers]
-
-
-SCHEMAS: dict[str, type[Schema]] = {"raw": RawCustomers, "processed": ProcessedCustomers}
+SCHEMAS: dict[str, type[Schema]] = {"raw": RawData, "processed": ProcessedData}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,15 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:  # missing, unreadable, empty or not CSV
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return 2
+    schema = SCHEMAS[args.schema]
     try:
-        SCHEMAS[args.schema].validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except SchemaErrors as errors:
         failures = errors.failure_cases[["column", "check", "failure_case", "index"]]
-        schema = SCHEMAS[args.schema].__name__
-        print(f"{args.file}: {len(failures)} failure(s) against {schema}", file=sys.stderr)
+        print(f"{args.file}: {len(failures)} failure(s) against {schema.__name__}", file=sys.stderr)
         print(failures.to_string(index=False), file=sys.stderr)
         return 1
-    print(f"{args.file}: {len(frame)} rows valid against {SCHEMAS[args.schema].__name__}")
+    print(f"{args.file}: {len(frame)} rows valid against {schema.__name__}")
     return 0
 
 

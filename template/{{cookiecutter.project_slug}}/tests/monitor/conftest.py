@@ -1,4 +1,5 @@
-"""Monitoring inputs: a training split, fresh and drifted samples, and a log the real service wrote."""
+"""Monitoring inputs: the training split, fresh and drifted samples of held-out rows, and a log the real
+service wrote, with the truth of each of its predictions as labels arriving later would tell it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package_name }}.config import load_section
 from {{ cookiecutter.package_name }}.features import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.monitor import drift, samples
 from {{ cookiecutter.package_name }}.serve.app import create_app
 from {{ cookiecutter.package_name }}.serve.settings import Settings
-from {{ cookiecutter.package_name }}.stages import prepare, train
+from {{ cookiecutter.package_name }}.stages import prepare
 
 SINGLE_REQUESTS = 100
 BATCHES = 10
@@ -22,27 +24,39 @@ BATCH_SIZE = 20
 
 
 @pytest.fixture(scope="session")
-def split_sample(sample_csv: Path) -> prepare.Split:
-    return prepare.run(pd.read_csv(sample_csv), prepare.PrepareParams(test_size=0.25, seed=0))
+def sample_rows(project_root: Path) -> int:
+    """Rows of the fresh and drifted samples: enough for the drift check's minimum (params.yaml)."""
+    return max(
+        500, load_section("monitor", drift.MonitorParams, project_root / "params.yaml").min_current_rows
+    )
 
 
 @pytest.fixture(scope="session")
-def reference_csv(tmp_path_factory: pytest.TempPathFactory, split_sample: prepare.Split) -> Path:
-    """The training split, as `dvc repro prepare` writes it."""
+def reference_csv(tmp_path_factory: pytest.TempPathFactory, split: prepare.Split) -> Path:
+    """The training split, as `dvc repro` writes it."""
     path = tmp_path_factory.mktemp("reference") / "train.csv"
-    split_sample.train.to_csv(path, index=False)
+    split.train.to_csv(path, index=False)
     return path
 
 
 @pytest.fixture(scope="session")
-def fresh_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """New customers from the training distribution (another seed)."""
-    return samples.write_sample(tmp_path_factory.mktemp("fresh") / "current.csv", rows=500, seed=11)
+def held_out_csv(tmp_path_factory: pytest.TempPathFactory, split: prepare.Split) -> Path:
+    path = tmp_path_factory.mktemp("held-out") / "test.csv"
+    split.test.to_csv(path, index=False)
+    return path
 
 
 @pytest.fixture(scope="session")
-def drifted_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return samples.write_sample(tmp_path_factory.mktemp("drifted") / "current.csv", 500, 11, drift=True)
+def fresh_csv(tmp_path_factory: pytest.TempPathFactory, held_out_csv: Path, sample_rows: int) -> Path:
+    """Rows of the same distribution as the training split: held-out ones, drawn again."""
+    path = tmp_path_factory.mktemp("fresh") / "current.csv"
+    return samples.write_sample(path, rows=sample_rows, seed=11, source=held_out_csv)
+
+
+@pytest.fixture(scope="session")
+def drifted_csv(tmp_path_factory: pytest.TempPathFactory, held_out_csv: Path, sample_rows: int) -> Path:
+    path = tmp_path_factory.mktemp("drifted") / "current.csv"
+    return samples.write_sample(path, rows=sample_rows, seed=11, drift=True, source=held_out_csv)
 
 
 @pytest.fixture
@@ -63,37 +77,32 @@ def check_drift(workdir: Path, project_root: Path, reference_csv: Path) -> Calla
 
 @pytest.fixture(scope="session")
 def served(
-    tmp_path_factory: pytest.TempPathFactory, split_sample: prepare.Split, project_root: Path
+    tmp_path_factory: pytest.TempPathFactory, split: prepare.Split, project_root: Path, model_dir: Path
 ) -> tuple[Path, pd.DataFrame]:
     """An inference log written by the service itself, from single and batch requests, and the truth of each
-    prediction as labels arriving later would tell it: request_id, position in the request, label."""
+    prediction: request_id, position in the request, label (written as a labels CSV would write it)."""
     folder = tmp_path_factory.mktemp("served")
-    model = train.run(
-        split_sample.train, train.TrainParams(n_estimators=20, max_depth=6, min_samples_leaf=2, seed=0)
-    )
-    train.save_model(model, folder / "model")
     settings = Settings(
-        model_uri=str(folder / "model"),
+        model_uri=str(model_dir),
         model_version="1",
         inference_log=folder / "logs/inference.jsonl",
         contract=project_root / "model_contract.yaml",
-        threshold=0.5,
         max_batch=BATCH_SIZE,
         max_body_bytes=1_000_000,
     )
-    customers = split_sample.test.head(SINGLE_REQUESTS + BATCHES * BATCH_SIZE)
-    records = json.loads(customers[list(FEATURES)].to_json(orient="records"))
-    truth = customers[TARGET].tolist()
+    rows = split.test.head(SINGLE_REQUESTS + BATCHES * BATCH_SIZE)
+    records = json.loads(rows[list(FEATURES)].to_json(orient="records"))
+    truth = rows[TARGET].tolist()
     requests = [[index] for index in range(SINGLE_REQUESTS)] + [
         list(range(start, start + BATCH_SIZE)) for start in range(SINGLE_REQUESTS, len(records), BATCH_SIZE)
     ]
     labels = []
     # Entering the block loads the model (the app's lifespan); leaving it flushes the log.
     with TestClient(create_app(settings)) as client:
-        for rows in requests:
-            body = records[rows[0]] if len(rows) == 1 else [records[row] for row in rows]
+        for indices in requests:
+            body = records[indices[0]] if len(indices) == 1 else [records[index] for index in indices]
             response = client.post("/predict", json=body)
             assert response.status_code == 200, response.text
             request_id = response.json()["request_id"]
-            labels += [(request_id, position, truth[row]) for position, row in enumerate(rows)]
+            labels += [(request_id, position, truth[index]) for position, index in enumerate(indices)]
     return settings.inference_log, pd.DataFrame(labels, columns=["request_id", "position", "label"])

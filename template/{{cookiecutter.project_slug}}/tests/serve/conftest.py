@@ -1,36 +1,36 @@
-"""A small trained model saved to disk, and a client of the app serving it."""
+"""A client of the app serving the session's model, and valid records typed as JSON carries them."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.features import FEATURES
 from {{ cookiecutter.package_name }}.serve.app import create_app
 from {{ cookiecutter.package_name }}.serve.settings import Settings
-from {{ cookiecutter.package_name }}.stages import prepare, train
+from {{ cookiecutter.package_name }}.stages import prepare
 
 
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory, sample_csv: Path) -> Path:
-    split = prepare.run(pd.read_csv(sample_csv), prepare.PrepareParams(test_size=0.25, seed=0))
-    model = train.run(
-        split.train, train.TrainParams(n_estimators=20, max_depth=6, min_samples_leaf=2, seed=0)
-    )
-    path = tmp_path_factory.mktemp("served") / "model"
-    train.save_model(model, path)
-    return path
+def as_records(frame: Any) -> list[dict[str, Any]]:
+    """Rows as request bodies: JSON types, missing values as null."""
+    return json.loads(frame[list(FEATURES)].to_json(orient="records"))
 
 
 @pytest.fixture
-def record(raw_customers: pd.DataFrame) -> dict[str, object]:
-    """One valid request body, typed as JSON carries it."""
-    return json.loads(raw_customers[list(FEATURES)].head(1).to_json(orient="records"))[0]
+def records(split: prepare.Split) -> list[dict[str, Any]]:
+    """Valid request bodies: rows of the held-out split."""
+    return as_records(split.test.head(20))
+
+
+@pytest.fixture
+def record(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """One valid request body with every feature present (no null)."""
+    return next(row for row in records if all(value is not None for value in row.values()))
 
 
 @pytest.fixture
@@ -40,9 +40,9 @@ def settings(model_dir: Path, tmp_path: Path, project_root: Path) -> Settings:
         model_version="7",
         inference_log=tmp_path / "logs/inference.jsonl",
         contract=project_root / "model_contract.yaml",
-        threshold=0.5,
         max_batch=5,
         max_body_bytes=20_000,
+        load_retry_seconds=0.2,
     )
 
 

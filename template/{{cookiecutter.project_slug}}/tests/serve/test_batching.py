@@ -16,20 +16,21 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.features import FEATURES
+from {{ cookiecutter.package_name }} import task
+from {{ cookiecutter.package_name }}.features import FEATURES, TASK
 from {{ cookiecutter.package_name }}.serve.app import create_app
 from {{ cookiecutter.package_name }}.serve.batcher import MicroBatcher
 from {{ cookiecutter.package_name }}.serve.settings import Settings
 
 CONCURRENT = 6
-POISON_TENURE = 71  # a valid tenure the refusing model below will not predict
 
 
 @pytest.fixture
-def records(raw_customers: pd.DataFrame) -> list[dict[str, Any]]:
-    """Distinct valid request bodies, none with the poisoned tenure."""
-    customers = raw_customers[raw_customers["tenure_months"] != POISON_TENURE]
-    return json.loads(customers[list(FEATURES)].head(CONCURRENT).to_json(orient="records"))
+def distinct(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Distinct valid request bodies, one per concurrent request."""
+    unique = list({json.dumps(record, sort_keys=True): record for record in records}.values())
+    assert len(unique) >= CONCURRENT
+    return unique[:CONCURRENT]
 
 
 @pytest.fixture
@@ -49,48 +50,64 @@ def assert_each_got_its_one_row_prediction(
     model = mlflow.sklearn.load_model(str(model_dir))
     for record, response in zip(records, responses, strict=True):
         assert response.status_code == 200
-        alone = model.predict_proba(pd.DataFrame([record], columns=list(FEATURES)))[0, 1]
+        [alone] = task.outputs(task.predict(model, pd.DataFrame([record], columns=list(FEATURES))))
         [prediction] = response.json()["predictions"]
-        assert prediction["churn_probability"] == pytest.approx(alone, abs=1e-6)
+        assert prediction["prediction"] == (
+            pytest.approx(alone["prediction"], abs=1e-6) if TASK == "regression" else alone["prediction"]
+        )
 
 
 def test_concurrent_requests_share_a_call_and_get_their_own_answers(
-    batching: Settings, records: list[dict[str, Any]], model_dir: Path
+    batching: Settings, distinct: list[dict[str, Any]], model_dir: Path
 ) -> None:
     with TestClient(create_app(batching)) as client:
-        responses = post_together(client, records)
+        responses = post_together(client, distinct)
         metrics = client.get("/metrics").text
     assert "prediction_batch_rows_count 1.0" in metrics  # one model call ...
     assert f"prediction_batch_rows_sum {CONCURRENT}.0" in metrics  # ... for all the rows
-    assert_each_got_its_one_row_prediction(responses, records, model_dir)
+    assert_each_got_its_one_row_prediction(responses, distinct, model_dir)
     request_ids = {response.json()["request_id"] for response in responses}
     logged = [json.loads(line) for line in batching.inference_log.read_text().splitlines()]
     assert len(request_ids) == CONCURRENT and {entry["request_id"] for entry in logged} == request_ids
 
 
-class RefusingModel:
-    """The real model, except that it raises on a call holding a row with the poisoned tenure."""
+def row_key(values: Any) -> str:
+    """A row's values as text, a missing value (null, NaN) the same however it is written."""
+    return json.dumps([None if pd.isna(value) else value for value in values], default=str)
 
-    def __init__(self, model: Any) -> None:
-        self.model = model
+
+class RefusingModel:
+    """The real model, except that it raises on a call holding the poisoned row."""
+
+    def __init__(self, model: Any, poisoned: dict[str, Any]) -> None:
+        self.model, self.poisoned = model, row_key(poisoned[name] for name in FEATURES)
+
+    def __getattr__(self, name: str) -> Any:  # classes_, threshold: as the real model's
+        return getattr(self.model, name)
+
+    def _refuse(self, frame: pd.DataFrame) -> None:
+        if any(row_key(row) == self.poisoned for row in frame[list(FEATURES)].itertuples(index=False)):
+            raise ValueError("poisoned row")
 
     def predict_proba(self, frame: pd.DataFrame) -> Any:
-        if (frame["tenure_months"] == POISON_TENURE).any():
-            raise ValueError("poisoned row")
+        self._refuse(frame)
         return self.model.predict_proba(frame)
+
+    def predict(self, frame: pd.DataFrame) -> Any:
+        self._refuse(frame)
+        return self.model.predict(frame)
 
 
 def test_a_failing_call_fails_only_the_request_that_broke_it(
-    batching: Settings, records: list[dict[str, Any]], model_dir: Path
+    batching: Settings, distinct: list[dict[str, Any]], model_dir: Path
 ) -> None:
-    poisoned = {**records[0], "tenure_months": POISON_TENURE}
     with TestClient(create_app(batching)) as client:
         store = client.app.state.store  # type: ignore[attr-defined]
-        store.loaded = replace(store.loaded, model=RefusingModel(store.loaded.model))
-        responses = post_together(client, [poisoned, *records[1:]])
+        store.loaded = replace(store.loaded, model=RefusingModel(store.loaded.model, distinct[0]))
+        responses = post_together(client, distinct)
     assert responses[0].status_code == 500
     assert responses[0].json() == {"detail": "the model failed on this request"}
-    assert_each_got_its_one_row_prediction(responses[1:], records[1:], model_dir)
+    assert_each_got_its_one_row_prediction(responses[1:], distinct[1:], model_dir)
     logged = batching.inference_log.read_text().splitlines()
     assert len(logged) == CONCURRENT - 1  # the failed request predicted nothing, so logged nothing
 

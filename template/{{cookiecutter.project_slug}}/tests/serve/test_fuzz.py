@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }}.features import CATEGORIES, FEATURES
+from {{ cookiecutter.package_name }}.features import BOOLEAN_FEATURES, CATEGORIES, FEATURES
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -21,7 +21,9 @@ json_values = st.recursive(
 plausible_values = {
     name: st.sampled_from(CATEGORIES[name]) | json_values
     if name in CATEGORIES
-    else st.integers() | st.floats()
+    else st.booleans() | json_values
+    if name in BOOLEAN_FEATURES
+    else st.integers() | st.floats() | st.none()
     for name in FEATURES
 }
 # Nearly right records (every feature, plausible values) reach the model; arbitrary JSON probes the edges.

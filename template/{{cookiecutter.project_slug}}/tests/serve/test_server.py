@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.serve import latency
+from {{ cookiecutter.package_name }}.stages import prepare
 
 APP = "{{ cookiecutter.package_name }}.serve.main:app"
 GUNICORN_CONFIG = "python:{{ cookiecutter.package_name }}.serve.gunicorn_conf"
@@ -62,7 +63,7 @@ def post(url: str, body: object, timeout: float = 10) -> dict:
         return json.load(answer)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory, project_root: Path) -> Iterator[str]:
     """One uvicorn server for the module: starting one imports MLflow and loads the model (seconds)."""
     port = free_port()
@@ -82,6 +83,14 @@ def test_the_server_answers_predictions_over_http(server: str, record: dict) -> 
     assert len(post(server, record)["predictions"]) == 1
 
 
+@pytest.fixture
+def held_out(tmp_path: Path, split: prepare.Split) -> Path:
+    """Rows the latency check sends (by default it reads the pipeline's held-out split)."""
+    path = tmp_path / "test.csv"
+    split.test.to_csv(path, index=False)
+    return path
+
+
 def contract_with_latency(project_root: Path, tmp_path: Path, milliseconds: float) -> Path:
     contract = yaml.safe_load((project_root / "model_contract.yaml").read_text())
     contract["slas"]["inference_latency_p99_ms"] = milliseconds
@@ -92,15 +101,19 @@ def contract_with_latency(project_root: Path, tmp_path: Path, milliseconds: floa
 
 # Timing belongs in benchmarks, not tests: these limits are far from any real latency, so they test the
 # check's verdict, not this machine's speed.
-def test_latency_check_passes_within_the_contract(server: str, project_root: Path, tmp_path: Path) -> None:
+def test_latency_check_passes_within_the_contract(
+    server: str, project_root: Path, tmp_path: Path, held_out: Path
+) -> None:
     generous = contract_with_latency(project_root, tmp_path, 60_000)
-    arguments = ["--url", server, "--requests", "100", "--warmup", "10"]
+    arguments = ["--url", server, "--requests", "100", "--warmup", "10", "--records", str(held_out)]
     assert latency.main([*arguments, "--contract", str(generous)]) == 0
 
 
-def test_latency_check_fails_over_the_contract(server: str, project_root: Path, tmp_path: Path) -> None:
+def test_latency_check_fails_over_the_contract(
+    server: str, project_root: Path, tmp_path: Path, held_out: Path
+) -> None:
     strict = contract_with_latency(project_root, tmp_path, 0.001)
-    arguments = ["--url", server, "--requests", "50", "--warmup", "5"]
+    arguments = ["--url", server, "--requests", "50", "--warmup", "5", "--records", str(held_out)]
     assert latency.main([*arguments, "--contract", str(strict)]) == 1
 
 
@@ -158,3 +171,14 @@ def test_gunicorn_workers_answer_only_once_their_model_is_loaded(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_latency_check_names_a_service_that_is_not_running(
+    held_out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert latency.main(["--url", "http://127.0.0.1:9", "--requests", "5", "--records", str(held_out)]) == 2
+    error = capsys.readouterr().err
+    assert (
+        error.startswith("error: the service at http://127.0.0.1:9 cannot be reached")
+        and error.count("\n") == 1
+    )

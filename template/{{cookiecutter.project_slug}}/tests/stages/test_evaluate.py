@@ -1,59 +1,70 @@
-"""evaluate scores the model on the test set and writes metrics and plot data for DVC."""
+"""evaluate scores the model on the test set with the task's metrics and writes DVC's metrics and plots."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import pandas as pd
-import pytest
-from sklearn.pipeline import Pipeline
+import yaml
 
+from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.metrics import METRICS
+from {{ cookiecutter.package_name }}.paths import METRICS_FILE, PLOTS_DIR, RUN_FILE, TEST_SPLIT, TRAIN_SPLIT
 from {{ cookiecutter.package_name }}.stages import evaluate, prepare, train
 
-SMALL = train.TrainParams(n_estimators=30, max_depth=6, min_samples_leaf=2, seed=0)
+
+def dvc_plots(project_root: Path) -> dict[str, dict[str, Any]]:
+    """The plots dvc.yaml's evaluate stage declares: file -> its options (x, y, template)."""
+    stage = yaml.safe_load((project_root / "dvc.yaml").read_text())["stages"]["evaluate"]
+    return {name: options for entry in stage["plots"] for name, options in entry.items()}
 
 
-@pytest.fixture
-def model(split: prepare.Split) -> Pipeline:
-    return train.run(split.train, SMALL)
+def test_every_metric_of_the_task_is_scored(model: Any, split: prepare.Split) -> None:
+    result = evaluate.run(model, split.test)
+    assert set(result.metrics) == set(METRICS)
+    assert all(isinstance(value, float) for value in result.metrics.values())
 
 
-def test_metrics_are_probabilities_and_beat_chance(model: Pipeline, split: prepare.Split) -> None:
-    result = evaluate.run(model, split.test, evaluate.EvaluateParams(threshold=0.5))
-    assert set(result.metrics) == {"accuracy", "precision", "recall", "f1", "roc_auc"}
-    assert all(0.0 <= value <= 1.0 for value in result.metrics.values())
-    assert result.metrics["roc_auc"] > 0.7
-
-
-def test_threshold_decides_the_predicted_class(model: Pipeline, split: prepare.Split) -> None:
-    cautious = evaluate.run(model, split.test, evaluate.EvaluateParams(threshold=1.01))
-    assert cautious.metrics["recall"] == 0.0
-    assert (cautious.confusion["predicted"] == 0).all()
-
-
-def test_plot_data_has_one_row_per_customer_and_a_full_roc_curve(
-    model: Pipeline, split: prepare.Split
+def test_a_model_that_learnt_beats_one_that_did_not_on_the_promotion_metric(
+    model: Any, split: prepare.Split, quick_params: train.TrainParams, contract: Contract
 ) -> None:
-    result = evaluate.run(model, split.test, evaluate.EvaluateParams(threshold=0.5))
-    assert len(result.confusion) == len(split.test)
-    assert result.roc["fpr"].is_monotonic_increasing
-    assert (result.roc["fpr"].iloc[[0, -1]].tolist(), result.roc["tpr"].iloc[-1]) == ([0.0, 1.0], 1.0)
+    weak = train.run(split.train, replace(quick_params, max_iter=1, max_leaf_nodes=2))
+    name = contract.promotion.metric
+    learnt, guessed = (
+        evaluate.run(model, split.test).metrics[name],
+        evaluate.run(weak, split.test).metrics[name],
+    )
+    assert METRICS[name].improves(learnt, guessed), (name, learnt, guessed)
+
+
+def test_plot_data_is_what_dvc_yaml_plots(model: Any, split: prepare.Split, project_root: Path) -> None:
+    result = evaluate.run(model, split.test)
+    declared = dvc_plots(project_root)
+    assert {f"{PLOTS_DIR.as_posix()}/{name}.csv" for name in result.plots} == set(declared)
+    for name, frame in result.plots.items():
+        options = declared[f"{PLOTS_DIR.as_posix()}/{name}.csv"]
+        assert {options["x"], options["y"]} <= set(frame.columns)
+        assert len(frame) > 0
 
 
 def test_main_writes_reports_and_adds_metrics_to_the_training_run(
     workdir: Path, split: prepare.Split
 ) -> None:
-    train.TRAIN_DATA.parent.mkdir(parents=True)
-    split.train.to_csv(train.TRAIN_DATA, index=False)
-    split.test.to_csv(evaluate.TEST_DATA, index=False)
-    train.main()
+    TRAIN_SPLIT.parent.mkdir(parents=True)
+    split.train.to_csv(TRAIN_SPLIT, index=False)
+    split.test.to_csv(TEST_SPLIT, index=False)
+    assert train.main([]) == 0
 
-    evaluate.main()
+    assert evaluate.main([]) == 0
 
-    metrics = json.loads(evaluate.METRICS_FILE.read_text())
-    assert set(pd.read_csv(evaluate.CONFUSION_FILE).columns) == {"actual", "predicted"}
-    assert set(pd.read_csv(evaluate.ROC_FILE).columns) == {"fpr", "tpr", "threshold"}
-    run_id = json.loads(train.RUN_FILE.read_text())["run_id"]
-    assert mlflow.get_run(run_id).data.metrics["test_roc_auc"] == metrics["roc_auc"]
+    metrics = json.loads(METRICS_FILE.read_text())
+    assert set(metrics) == set(METRICS)
+    for path in dvc_plots(workdir):
+        assert len(pd.read_csv(path)) > 0
+    run_id = json.loads(RUN_FILE.read_text())["run_id"]
+    logged = mlflow.get_run(run_id).data.metrics
+    assert {name: logged[f"test_{name}"] for name in metrics} == metrics

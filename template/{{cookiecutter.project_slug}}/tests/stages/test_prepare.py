@@ -1,4 +1,4 @@
-"""prepare validates the raw extract and holds out a stratified test set."""
+"""prepare validates the raw table and holds out a test set, stratified for classifiers."""
 
 from __future__ import annotations
 
@@ -6,34 +6,60 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pandera.errors import SchemaError
+from pandera.errors import SchemaError, SchemaErrors
 
-from {{ cookiecutter.package_name }}.features import ID_COLUMN, TARGET
+from {{ cookiecutter.package_name }} import synthetic
+from {{ cookiecutter.package_name }}.config import load_section
+from {{ cookiecutter.package_name }}.features import FEATURES, TARGET, TASK
+from {{ cookiecutter.package_name }}.paths import RAW_DATA, TEST_SPLIT, TRAIN_SPLIT
 from {{ cookiecutter.package_name }}.stages import prepare
 
-
-def test_split_keeps_every_customer_once_and_drops_the_id(
-    raw_customers: pd.DataFrame, split: prepare.Split
-) -> None:
-    assert len(split.train) + len(split.test) == len(raw_customers)
-    assert len(split.test) == 500
-    assert ID_COLUMN not in split.train.columns
+PARAMS = prepare.PrepareParams(test_size=0.25, seed=0)
 
 
-def test_split_is_stratified(split: prepare.Split) -> None:
-    assert split.train[TARGET].mean() == pytest.approx(split.test[TARGET].mean(), abs=0.01)
+def test_the_split_keeps_every_row_once_and_drops_the_id(raw_frame: pd.DataFrame) -> None:
+    split = prepare.run(raw_frame, PARAMS)
+    assert len(split.train) + len(split.test) == len(raw_frame)
+    assert len(split.test) == round(len(raw_frame) * PARAMS.test_size)
+    assert set(split.train.columns) == set(split.test.columns) == {*FEATURES, TARGET}  # no id
+    together = pd.concat([split.train, split.test]).sort_values([*FEATURES, TARGET]).reset_index(drop=True)
+    expected = raw_frame[list(split.train.columns)].sort_values([*FEATURES, TARGET]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(together, expected, check_dtype=False)
 
 
-def test_invalid_raw_data_stops_the_stage(raw_customers: pd.DataFrame) -> None:
-    with pytest.raises(SchemaError, match="contract"):
-        prepare.run(raw_customers.assign(contract="weekly"), prepare.PrepareParams(0.2, 0))
+@pytest.mark.skipif(TASK == "regression", reason="a regression target has no classes to stratify by")
+def test_each_class_keeps_its_share_in_both_parts(raw_frame: pd.DataFrame) -> None:
+    split = prepare.run(raw_frame, PARAMS)
+    train_shares = split.train[TARGET].value_counts(normalize=True)
+    test_shares = split.test[TARGET].value_counts(normalize=True)
+    pd.testing.assert_series_equal(
+        train_shares, test_shares.reindex(train_shares.index), atol=0.01, check_names=False
+    )
 
 
-def test_main_writes_train_and_test_files(workdir: Path, sample_csv: Path) -> None:
-    (workdir / "data/raw").mkdir(parents=True)
-    (workdir / prepare.RAW_DATA).write_bytes(sample_csv.read_bytes())
+@pytest.mark.parametrize("name", FEATURES)
+def test_an_invalid_value_stops_the_stage_naming_its_column(raw_rows: pd.DataFrame, name: str) -> None:
+    breaking = synthetic.breaking_values(name)[0]
+    bad = raw_rows.astype({name: object})
+    bad.loc[3, name] = breaking.value
+    with pytest.raises((SchemaError, SchemaErrors), match=name):
+        prepare.run(bad, PARAMS)
 
-    prepare.main()
 
-    train, test = pd.read_csv(prepare.TRAIN_DATA), pd.read_csv(prepare.TEST_DATA)
-    assert (len(train), len(test)) == (1600, 400)  # params.yaml: test_size 0.2
+def test_main_writes_both_splits_sized_by_params_yaml(workdir: Path, raw_csv: Path) -> None:
+    RAW_DATA.parent.mkdir(parents=True)
+    RAW_DATA.write_bytes(raw_csv.read_bytes())
+
+    assert prepare.main([]) == 0
+
+    rows = len(pd.read_csv(raw_csv))
+    test_size = load_section("prepare", prepare.PrepareParams).test_size
+    train, test = pd.read_csv(TRAIN_SPLIT), pd.read_csv(TEST_SPLIT)
+    assert len(train) + len(test) == rows
+    assert abs(len(test) - rows * test_size) <= 1
+
+
+def test_main_names_a_missing_key_of_params_yaml(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("params.yaml").write_text("prepare:\n  seed: 1\n")
+    assert prepare.main([]) == 2
+    assert "missing key 'prepare.test_size'" in capsys.readouterr().err

@@ -22,14 +22,12 @@ import pandas as pd
 from evidently import DataDefinition, Dataset, Report
 from evidently.presets import DataDriftPreset
 
-from ..config import PARAMS_FILE, ConfigError, load_section
-from ..contract import CONTRACT_FILE, ContractError, load_contract
-from ..features import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES
-from ..stages.prepare import TRAIN_DATA
+from ..config import ConfigError, load_section
+from ..contract import load_contract
+from ..errors import reports_errors
+from ..features import BOOLEAN_FEATURES, CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES
+from ..paths import CONTRACT_FILE, INFERENCE_LOG, MONITORING_DIR, PARAMS_FILE, model_frames
 from .inputs import MonitorInputError, read_features, write_text
-
-CURRENT_DATA = Path("logs/inference.jsonl")
-REPORT_DIR = Path("reports/monitoring")
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,8 @@ def run(
 ) -> tuple[DriftSummary, Any]:
     """Compare the features of `current` with `reference`; the summary and Evidently's snapshot."""
     definition = DataDefinition(
-        numerical_columns=list(NUMERIC_FEATURES), categorical_columns=list(CATEGORICAL_FEATURES)
+        numerical_columns=list(NUMERIC_FEATURES),
+        categorical_columns=list(CATEGORICAL_FEATURES + BOOLEAN_FEATURES),
     )
     try:
         preset = DataDriftPreset(
@@ -153,33 +152,32 @@ def write_reports(summary: DriftSummary, snapshot: Any, reference: Path, current
     write_text(folder / "drift.md", to_markdown(summary, reference, current))
 
 
+@reports_errors
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--current", type=Path, default=CURRENT_DATA, help="inference log (.jsonl) or .csv")
-    parser.add_argument("--reference", type=Path, default=TRAIN_DATA, help="the training split (.csv)")
+    parser.add_argument("--current", type=Path, default=INFERENCE_LOG, help="inference log (.jsonl) or .csv")
+    parser.add_argument(
+        "--reference", type=Path, help="the frame the model was fitted on (default: dvc.yaml's)"
+    )
     parser.add_argument("--contract", type=Path, default=CONTRACT_FILE)
-    parser.add_argument("--output-dir", type=Path, default=REPORT_DIR)
+    parser.add_argument("--output-dir", type=Path, default=MONITORING_DIR)
     args = parser.parse_args(argv)
-    try:
-        limit = load_contract(args.contract).slas.data_drift_threshold
-        params = load_section("monitor", MonitorParams)
-        if not args.reference.exists():
-            hint = "`uv run dvc repro prepare` writes it"
-            raise MonitorInputError(f"{args.reference}: file not found ({hint})")
-        if args.current == CURRENT_DATA and not CURRENT_DATA.exists():
-            hint = "the service appends every prediction to it; or pass --current batch.csv"
-            raise MonitorInputError(f"{CURRENT_DATA}: file not found ({hint})")
-        reference, current = read_features(args.reference), read_features(args.current)
-        if len(current) < params.min_current_rows:
-            raise MonitorInputError(
-                f"{args.current}: {len(current)} rows, fewer than the {params.min_current_rows} a drift test "
-                f"needs ({PARAMS_FILE}: monitor.min_current_rows)"
-            )
-        summary, snapshot = run(reference, current, params, limit)
-    except (ConfigError, ContractError, MonitorInputError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    write_reports(summary, snapshot, args.reference, args.current, args.output_dir)
+    reference_path = args.reference or model_frames().train
+    limit = load_contract(args.contract).slas.data_drift_threshold
+    params = load_section("monitor", MonitorParams)
+    if not reference_path.exists():
+        raise MonitorInputError(f"{reference_path}: file not found (`uv run dvc repro` writes it)")
+    if args.current == INFERENCE_LOG and not INFERENCE_LOG.exists():
+        hint = "the service appends every prediction to it; or pass --current batch.csv"
+        raise MonitorInputError(f"{INFERENCE_LOG}: file not found ({hint})")
+    reference, current = read_features(reference_path), read_features(args.current)
+    if len(current) < params.min_current_rows:
+        raise MonitorInputError(
+            f"{args.current}: {len(current)} rows, fewer than the {params.min_current_rows} a drift test "
+            f"needs ({PARAMS_FILE}: monitor.min_current_rows)"
+        )
+    summary, snapshot = run(reference, current, params, limit)
+    write_reports(summary, snapshot, reference_path, args.current, args.output_dir)
     drifted = ", ".join(summary.drifted_features) or "none"
     verdict = "DRIFT: above" if summary.drift_detected else "within"
     print(

@@ -13,13 +13,15 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import ProjectError
 from ..features import FEATURES, NUMERIC_FEATURES
+from ..schemas import SCHEMAS
 
 FIELD_TYPES: dict[str, type] = {"request_id": str, "features": dict, "prediction": dict}
 PREDICTION_FIELDS = ("request_id", "prediction")
 
 
-class MonitorInputError(ValueError):
+class MonitorInputError(ProjectError):
     """A monitoring input is missing or malformed; the message names the file (and line)."""
 
 
@@ -77,13 +79,18 @@ def read_csv(path: Path, columns: tuple[str, ...], text: tuple[str, ...] = ()) -
 
 
 def numeric_features(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """`frame` with its numeric features as numbers; a value that is not one is reported by line."""
+    """`frame` with its numeric features as numbers; a value that is not one is reported by line (an empty
+    one too, unless the schema lets the feature be missing)."""
+    columns = SCHEMAS["processed"].to_schema().columns
     for name in NUMERIC_FEATURES:
         values = pd.to_numeric(frame[name], errors="coerce")
-        bad = values.isna() & frame[name].notna() | frame[name].isna()
+        bad = values.isna() & frame[name].notna() | (frame[name].isna() & (not columns[name].nullable))
         if bad.any():
             line = int(bad.to_numpy().argmax()) + 2  # the header is line 1
-            raise MonitorInputError(f"{path}:{line}: {name}: '{frame[name].iloc[line - 2]}' is not a number")
+            value = frame[name].iloc[line - 2]
+            raise MonitorInputError(
+                f"{path}:{line}: {name}: '{'' if pd.isna(value) else value}' is not a number"
+            )
         frame = frame.assign(**{name: values})
     return frame
 

@@ -1,12 +1,13 @@
 """Prediction quality once labels arrive: join them to the inference log and hold the served predictions
-to the contract's accuracy and ROC AUC targets.
+to the contract's metric targets.
 
     python -m {{ cookiecutter.package_name }}.monitor.quality --labels labels.csv
 
-The labels file is a CSV with `request_id` and `label` (1 = the customer churned), and `position` (0-based,
-the record's place in its request) for requests that predicted several customers. Labels whose prediction
-is not in the log are counted and listed, never dropped silently. Writes `reports/monitoring/quality.json`
-and `quality.md`; exits 1 when a target fails, 2 on bad input.
+The labels file is a CSV with `request_id` and `label` (what really happened: a class of the feature spec,
+or the true value for regression), and `position` (0-based, the record's place in its request) for requests
+that predicted several records. Labels whose prediction is not in the log are counted and listed, never
+dropped silently. The metrics are recomputed by the same code as evaluate and the gate (metrics.py). Writes
+`reports/monitoring/quality.json` and `quality.md`; exits 1 when a target fails, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -19,17 +20,23 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter, ValidationError
 
-from ..contract import CONTRACT_FILE, ContractError, Slas, load_contract
-from ..gate import Rule, at_least
-from ..stages.evaluate import classification_metrics
-from .drift import CURRENT_DATA, REPORT_DIR
+from .. import task
+from ..contract import Contract, load_contract
+from ..errors import reports_errors
+from ..features import CLASSES, TASK
+from ..gate import Rule, metric_rules
+from ..metrics import MetricUndefined, score
+from ..paths import CONTRACT_FILE, INFERENCE_LOG, MONITORING_DIR
 from .inputs import MonitorInputError, read_csv, read_inference_log, write_text
 
 LABEL_COLUMNS = ("request_id", "label")
 KEY = ["request_id", "position"]
 LISTED_UNMATCHED = 20  # request ids of unmatched labels named in the reports
+OUTPUT = TypeAdapter(task.Prediction)
 
 
 @dataclass(frozen=True)
@@ -49,29 +56,44 @@ class Quality:
 
 
 def predictions(records: list[tuple[int, dict[str, Any]]], path: Path) -> pd.DataFrame:
-    """One row per logged prediction: request id, its position in the request, probability and decision."""
+    """One row per logged prediction: request id, its position in the request, and the answer itself."""
     rows = []
     for line, record in records:
-        probability, churned = (record["prediction"].get(key) for key in ("churn_probability", "churned"))
-        if not isinstance(probability, int | float) or isinstance(probability, bool):
-            raise MonitorInputError(f"{path}:{line}: prediction.churn_probability is not a number")
-        if not isinstance(churned, bool):
-            raise MonitorInputError(f"{path}:{line}: prediction.churned is not true or false")
-        rows.append((record["request_id"], float(probability), int(churned)))
-    frame = pd.DataFrame(rows, columns=["request_id", "probability", "predicted"])
+        try:
+            OUTPUT.validate_python(record["prediction"])
+        except ValidationError as error:
+            detail = error.errors()[0]
+            where = ".".join(str(part) for part in ("prediction", *detail["loc"]))
+            raise MonitorInputError(f"{path}:{line}: {where}: {detail['msg']}") from None
+        rows.append((record["request_id"], record["prediction"]))
+    frame = pd.DataFrame(rows, columns=["request_id", "output"])
     frame["position"] = frame.groupby("request_id").cumcount()
     return frame
 
 
+def parse_labels(values: pd.Series, path: Path) -> pd.Series:
+    """Labels as the target's values: a class of the feature spec (as written), or a number."""
+    if TASK == "regression":
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = numbers.isna()
+        expected = "a number"
+    else:
+        by_text = {str(label): label for label in CLASSES}
+        numbers = values.map(by_text)
+        bad = numbers.isna()
+        expected = f"one of {', '.join(by_text)}"
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise MonitorInputError(f"{path}:{row + 2}: label '{values.iloc[row]}' is not {expected}")
+    return numbers
+
+
 def checked_labels(labels: pd.DataFrame, logged: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """`labels` with a position for each, its labels 0 or 1, and no prediction labelled twice."""
+    """`labels` with a position for each, its labels the target's values, and no prediction labelled twice."""
     empty = labels["request_id"].isna()
     if empty.any():
         raise MonitorInputError(f"{path}:{int(empty.to_numpy().argmax()) + 2}: request_id is empty")
-    bad = ~pd.to_numeric(labels["label"], errors="coerce").isin([0, 1])
-    if bad.any():
-        row = int(bad.to_numpy().argmax())
-        raise MonitorInputError(f"{path}:{row + 2}: label '{labels['label'].iloc[row]}' is not 0 or 1")
+    labels = labels.assign(label=parse_labels(labels["label"], path))
     if "position" not in labels.columns:
         sizes = logged.groupby("request_id").size()
         several = labels["request_id"].map(sizes).fillna(0) > 1
@@ -79,7 +101,7 @@ def checked_labels(labels: pd.DataFrame, logged: pd.DataFrame, path: Path) -> pd
             row = int(several.to_numpy().argmax())
             request = labels["request_id"].iloc[row]
             raise MonitorInputError(
-                f"{path}:{row + 2}: request {request} predicted {sizes[request]} customers: "
+                f"{path}:{row + 2}: request {request} predicted {sizes[request]} records: "
                 "add a `position` column (0-based, the record's place in the request)"
             )
         labels = labels.assign(position=0)
@@ -89,31 +111,26 @@ def checked_labels(labels: pd.DataFrame, logged: pd.DataFrame, path: Path) -> pd
         row = int(bad.to_numpy().argmax())
         value = labels["position"].iloc[row]
         raise MonitorInputError(f"{path}:{row + 2}: position '{value}' is not a whole number from 0")
-    labels = labels.assign(position=position)
+    labels = labels.assign(position=position.astype(int))
     twice = labels.duplicated(KEY)
     if twice.any():
         row = int(twice.to_numpy().argmax())
         raise MonitorInputError(f"{path}:{row + 2}: a second label for the same prediction")
-    return labels.assign(label=labels["label"].astype(int), position=labels["position"].astype(int))
+    return labels
 
 
-def run(logged: pd.DataFrame, labels: pd.DataFrame, slas: Slas, labels_path: Path) -> Quality:
-    """Join `labels` to `logged` predictions and score the matched ones against the contract's `slas`."""
+def run(logged: pd.DataFrame, labels: pd.DataFrame, contract: Contract, labels_path: Path) -> Quality:
+    """Join `labels` to `logged` predictions and score the matched ones against the contract's targets."""
     joined = labels.merge(logged, on=KEY, how="left", indicator=True)
     matched = joined[joined["_merge"] == "both"]
     unmatched = joined.loc[joined["_merge"] == "left_only", "request_id"]
     if matched.empty:
         raise MonitorInputError(f"{labels_path}: no label matches a logged prediction")
-    if matched["label"].nunique() < 2:
-        raise MonitorInputError(
-            f"{labels_path}: the {len(matched)} matched labels are all {matched['label'].iloc[0]}: "
-            "ROC AUC needs both classes"
-        )
-    metrics = classification_metrics(
-        matched["label"].to_numpy(),
-        matched["probability"].to_numpy(),
-        matched["predicted"].to_numpy(),
-    )
+    actual = np.asarray(matched["label"].tolist(), dtype=float if TASK == "regression" else None)
+    try:
+        metrics = score(actual, task.from_outputs(matched["output"].tolist()))
+    except MetricUndefined as error:
+        raise MonitorInputError(f"{labels_path}: the {len(matched)} matched labels: {error}") from None
     return Quality(
         logged_predictions=len(logged),
         labels=len(labels),
@@ -122,10 +139,7 @@ def run(logged: pd.DataFrame, labels: pd.DataFrame, slas: Slas, labels_path: Pat
         unmatched_request_ids=sorted(set(unmatched))[:LISTED_UNMATCHED],
         unlabeled_predictions=len(logged) - len(matched),
         metrics=metrics,
-        rules=[
-            at_least("accuracy", metrics["accuracy"], slas.min_accuracy),
-            at_least("roc_auc", metrics["roc_auc"], slas.min_roc_auc),
-        ],
+        rules=metric_rules(metrics, contract),
     )
 
 
@@ -155,22 +169,19 @@ def write_reports(quality: Quality, folder: Path) -> None:
     write_text(folder / "quality.md", to_markdown(quality))
 
 
+@reports_errors
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, required=True, help="CSV: request_id, label[, position]")
-    parser.add_argument("--log", type=Path, default=CURRENT_DATA, help="the service's inference log")
+    parser.add_argument("--log", type=Path, default=INFERENCE_LOG, help="the service's inference log")
     parser.add_argument("--contract", type=Path, default=CONTRACT_FILE)
-    parser.add_argument("--output-dir", type=Path, default=REPORT_DIR)
+    parser.add_argument("--output-dir", type=Path, default=MONITORING_DIR)
     args = parser.parse_args(argv)
-    try:
-        slas = load_contract(args.contract).slas
-        logged = predictions(read_inference_log(args.log), args.log)
-        labels = read_csv(args.labels, LABEL_COLUMNS, text=("request_id",))
-        labels = checked_labels(labels, logged, args.labels)
-        quality = run(logged, labels, slas, args.labels)
-    except (ContractError, MonitorInputError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    contract = load_contract(args.contract)
+    logged = predictions(read_inference_log(args.log), args.log)
+    labels = read_csv(args.labels, LABEL_COLUMNS, text=("request_id", "label"))
+    labels = checked_labels(labels, logged, args.labels)
+    quality = run(logged, labels, contract, args.labels)
     write_reports(quality, args.output_dir)
     print(to_markdown(quality))
     return 0 if quality.passed else 1

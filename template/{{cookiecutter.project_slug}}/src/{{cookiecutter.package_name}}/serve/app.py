@@ -1,12 +1,15 @@
 """The prediction service: POST /predict, GET /health, /ready, /metrics, /model.
 
 `create_app()` builds it from settings; servers import the instance in main.py (`make serve` runs uvicorn,
-the image runs gunicorn with uvicorn workers). The model is loaded once, at startup, from MODEL_URI, and
-predicts in a thread of its own, for the requests queued together (batcher.py).
+the image runs gunicorn with uvicorn workers). The model is loaded once, at startup, from MODEL_URI (and
+again every few seconds until that succeeds), and predicts in a thread of its own, for the requests queued
+together (batcher.py). What an answer holds is the task's (task.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -20,13 +23,14 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from .. import task
 from ..contract import load_contract
-from ..features import FEATURES
+from ..features import FEATURES, TASK
 from .batcher import MicroBatcher, PredictionFailed, Rows
 from .inference_log import InferenceLog
 from .metrics import LimitBodySize, Metrics, RecordRequests
 from .model_store import LoadedModel, ModelStore
-from .request import Prediction, PredictResponse, openapi_request_body, parse_records
+from .request import PredictResponse, openapi_request_body, parse_records
 from .settings import Settings
 
 COLUMNS = pd.Index(FEATURES, dtype=object)
@@ -44,17 +48,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     inference_log = InferenceLog(settings.inference_log)
 
     batcher = MicroBatcher(
-        predict_churn(store),
+        predict_rows(store),
         max_rows=settings.batch_max_rows,
         max_wait=settings.batch_wait_ms / 1000,
         observe_batch=metrics.batch_rows.observe,
+        prepare_thread=task.predict_on_one_thread,
     )
+
+    def load_model() -> bool:
+        if not store.load(settings.model_uri, contract.model.name, settings.model_version):
+            return False
+        assert store.loaded is not None
+        metrics.serve_model(store.loaded.name, store.loaded.version, store.loaded.metadata)
+        return True
+
+    async def keep_trying() -> None:
+        """Load the model in the background until it loads; the service answers 503 meanwhile."""
+        while not await asyncio.get_running_loop().run_in_executor(None, load_model):
+            await asyncio.sleep(settings.load_retry_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task.predict_on_one_thread()  # the event loop predicts lone requests itself (batcher.py)
         inference_log.start()
-        store.load(settings.model_uri, contract.model.name, settings.model_version)  # before accepting
+        retrying = None if load_model() else asyncio.create_task(keep_trying())  # before accepting
         yield
+        if retrying is not None:
+            retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retrying
         batcher.close()
         inference_log.close()
 
@@ -75,25 +97,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def ready() -> dict[str, str]:
         """Readiness: the model is loaded and predictions can be served."""
         loaded = ready_model()
-        metrics.model.labels(loaded.name, loaded.version).set(1)
         return {"status": "ready", "model_version": loaded.version}
 
     @app.get("/model", responses={503: NOT_LOADED})
     def model() -> dict[str, Any]:
-        """What is served, and the service levels the contract promises for it."""
+        """What is served, for which task, and the service levels the contract promises for it."""
         loaded = ready_model()
         return {
             "name": loaded.name,
             "version": loaded.version,
             "alias": loaded.alias,
             "uri": loaded.uri,
+            "task": TASK,
             "contract_version": contract.model.version,
             "slas": asdict(contract.slas),
         }
 
     @app.get("/metrics")
     def prometheus() -> Response:
-        """Prometheus metrics: requests, latency, predicted probabilities, model version."""
+        """Prometheus metrics: requests, latency, what is predicted, the model version."""
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.post(
@@ -102,23 +124,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={413: TOO_LARGE, 422: INVALID, 500: FAILED, 503: NOT_LOADED},
     )
     async def predict(request: Request) -> Response:
-        """Churn probability for one customer (an object) or a batch (a non-empty array)."""
+        """The task's prediction for one record (an object) or a batch (a non-empty array)."""
         records = parse_records(await request.body())
         loaded = ready_model()
         if len(records) > settings.max_batch:
             raise HTTPException(413, detail=f"at most {settings.max_batch} records per request")
         rows = [record.model_dump() for record in records]
         try:
-            probabilities = await batcher.predict(rows)
+            outputs = list(await batcher.predict(rows))
         except PredictionFailed:
             raise HTTPException(500, detail="the model failed on this request") from None
         request_id = uuid.uuid4().hex
-        predictions = [
-            Prediction(churn_probability=round(float(p), 6), churned=bool(p >= settings.threshold))
-            for p in probabilities
-        ]
-        for prediction in predictions:
-            metrics.predictions.observe(prediction.churn_probability)
+        metrics.observe(outputs)
         timestamp = datetime.now(UTC).isoformat()
         inference_log.record(
             [
@@ -127,12 +144,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "model_version": loaded.version,
                     "timestamp": timestamp,
                     "features": row,
-                    "prediction": prediction.model_dump(),
+                    "prediction": output,
                 }
-                for row, prediction in zip(rows, predictions, strict=True)
+                for row, output in zip(rows, outputs, strict=True)
             ]
         )
-        answer = PredictResponse(request_id=request_id, model_version=loaded.version, predictions=predictions)
+        answer = PredictResponse(request_id=request_id, model_version=loaded.version, predictions=outputs)
         # Serialized by pydantic directly: FastAPI would validate the answer again against response_model.
         return Response(answer.model_dump_json(), media_type="application/json")
 
@@ -158,22 +175,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def predict_churn(store: ModelStore) -> Callable[[Rows], Sequence[float]]:
-    """The churn probability of each row, by the loaded model (run in the batcher's thread)."""
+def predict_rows(store: ModelStore) -> Callable[[Rows], Sequence[dict[str, Any]]]:
+    """The task's answer for each row, by the loaded model (run in the batcher's thread)."""
 
-    def predict(rows: Rows) -> Sequence[float]:
+    def predict(rows: Rows) -> Sequence[dict[str, Any]]:
         assert store.loaded is not None  # the endpoint checked it before queueing the rows
         # One block of Python objects: pandas builds it in 10 µs, where typed columns took 160 µs (its
-        # string dtype). The pipeline converts each column as it did in training: the same probabilities.
+        # string dtype). The pipeline converts each column as it did in training: the same predictions.
         values = np.array([[row[name] for name in FEATURES] for row in rows], dtype=object)
+        values[np.equal(values, None)] = np.nan  # a null in the request is a missing value to the model
         frame = pd.DataFrame(values, columns=COLUMNS, dtype=object, copy=False)
-        probabilities: Sequence[float] = store.loaded.model.predict_proba(frame)[:, 1].tolist()
-        return probabilities
+        return task.outputs(task.predict(store.loaded.model, frame))
 
     return predict
 
 
-UNION_BRANCHES = {"Customer", "list[Customer]"}
+UNION_BRANCHES = {"Record", "list[Record]"}
 
 
 def readable_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -187,6 +204,6 @@ def readable_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
             location = ["body", *location[2:]]
         readable.append({"loc": location, "msg": error["msg"], "type": error["type"]})
     if not readable:
-        message = "the body must be one customer record (an object) or a non-empty array of them"
+        message = "the body must be one record (an object) or a non-empty array of them"
         readable.append({"loc": ["body"], "msg": message, "type": "body_type"})
     return readable

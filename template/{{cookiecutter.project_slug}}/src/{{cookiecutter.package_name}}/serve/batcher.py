@@ -26,7 +26,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 Rows = list[dict[str, Any]]
-Predict = Callable[[Rows], Sequence[float]]
+Predict = Callable[[Rows], Sequence[Any]]  # one answer per row
 
 
 class PredictionFailed(Exception):
@@ -36,7 +36,7 @@ class PredictionFailed(Exception):
 @dataclass
 class Waiting:
     rows: Rows
-    answer: asyncio.Future[Sequence[float]] = field(repr=False)
+    answer: asyncio.Future[Sequence[Any]] = field(repr=False)
 
 
 class MicroBatcher:
@@ -46,6 +46,7 @@ class MicroBatcher:
         max_rows: int,
         max_wait: float = 0.0,
         observe_batch: Callable[[int], None] = lambda rows: None,
+        prepare_thread: Callable[[], None] = lambda: None,
     ) -> None:
         self.predict_rows, self.max_rows, self.max_wait = predict, max_rows, max_wait
         self.observe_batch = observe_batch
@@ -53,10 +54,12 @@ class MicroBatcher:
         self._queued_rows = 0
         self._enough = asyncio.Event()
         self._draining: asyncio.Task[None] | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predict")
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="predict", initializer=prepare_thread
+        )
         self._one_at_a_time = True  # the last call was of one row
 
-    async def predict(self, rows: Rows) -> Sequence[float]:
+    async def predict(self, rows: Rows) -> Sequence[Any]:
         """The model's output for `rows`, from a call shared with the requests queued with them."""
         waiting = Waiting(rows, asyncio.get_running_loop().create_future())
         self._queue.append(waiting)

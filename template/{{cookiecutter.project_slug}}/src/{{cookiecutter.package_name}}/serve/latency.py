@@ -2,8 +2,9 @@
 
 CI starts the server, then runs this module (`make latency`): after a warm-up, it sends one-record requests
 over a kept-alive connection and exits 1 when the p99 is over
-`slas.inference_latency_p99_ms` of model_contract.yaml. It uses the standard library's HTTP client, which
-adds little latency of its own.
+`slas.inference_latency_p99_ms` of model_contract.yaml. The records are rows of the held-out split (the
+frame dvc.yaml's evaluate stage scores), so they are what the model really sees. It uses the standard
+library's HTTP client, which adds little latency of its own.
 """
 
 from __future__ import annotations
@@ -18,37 +19,42 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pandas as pd
+
 from ..contract import load_contract
+from ..errors import ProjectError, reports_errors
 from ..features import FEATURES
-from ..sample_data import generate
+from ..paths import CONTRACT_FILE, model_frames
+from ..schemas import SCHEMAS
 
 
-def sample_payloads(count: int) -> list[bytes]:
-    """Realistic one-record bodies from the sample generator, numbers typed as the API expects."""
-    payloads = []
-    for row in generate(rows=count, seed=11):
-        record = {name: row[name] for name in FEATURES}
-        record["monthly_charges"] = float(record["monthly_charges"])
-        record["total_charges"] = float(record["total_charges"])
-        payloads.append(json.dumps(record).encode())
-    return payloads
+def sample_payloads(count: int, frame: Path | None = None) -> list[bytes]:
+    """One-record bodies from the held-out split, typed as the API expects (missing values as null)."""
+    path = frame or model_frames().test
+    if not path.is_file():
+        raise ProjectError(f"{path}: file not found (`uv run dvc repro` writes the held-out split)")
+    rows = SCHEMAS["processed"].validate(pd.read_csv(path, nrows=count))[list(FEATURES)]
+    return [json.dumps(record).encode() for record in json.loads(rows.to_json(orient="records"))]
 
 
-def measure(url: str, requests: int, warmup: int) -> list[float]:
+def measure(url: str, requests: int, warmup: int, frame: Path | None = None) -> list[float]:
     """Latencies in milliseconds of `requests` sequential predictions, after `warmup` untimed ones."""
     address = urlsplit(url)
     connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port or 80, timeout=10)
-    payloads = sample_payloads(min(requests + warmup, 500))
+    payloads = sample_payloads(min(requests + warmup, 500), frame)
     headers = {"content-type": "application/json"}
     timings = []
     for index in range(warmup + requests):
         start = time.perf_counter()
-        connection.request("POST", "/predict", body=payloads[index % len(payloads)], headers=headers)
-        response = connection.getresponse()
-        response.read()
+        try:
+            connection.request("POST", "/predict", body=payloads[index % len(payloads)], headers=headers)
+            response = connection.getresponse()
+        except OSError as error:
+            raise ProjectError(f"the service at {url} cannot be reached ({error}): is it running?") from None
+        body = response.read()
         elapsed = (time.perf_counter() - start) * 1000
         if response.status != 200:
-            raise RuntimeError(f"POST /predict answered {response.status}")
+            raise ProjectError(f"POST {url}/predict answered {response.status}: {body[:200]!r}")
         if index >= warmup:
             timings.append(elapsed)
     connection.close()
@@ -59,15 +65,17 @@ def p99(timings: Sequence[float]) -> float:
     return statistics.quantiles(timings, n=100, method="inclusive")[98]
 
 
+@reports_errors
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=50)
-    parser.add_argument("--contract", type=Path, default=Path("model_contract.yaml"))
+    parser.add_argument("--contract", type=Path, default=CONTRACT_FILE)
+    parser.add_argument("--records", type=Path, help="a CSV of records to send (default: the held-out split)")
     args = parser.parse_args(argv)
     limit = load_contract(args.contract).slas.inference_latency_p99_ms
-    timings = measure(args.url, args.requests, args.warmup)
+    timings = measure(args.url, args.requests, args.warmup, args.records)
     observed = p99(timings)
     verdict = "within" if observed <= limit else "OVER"
     print(

@@ -1,7 +1,10 @@
 """Prometheus metrics of the service, and the ASGI middleware that records requests.
 
 Each app gets its own registry (tests create several apps). With several gunicorn workers, set
-PROMETHEUS_MULTIPROC_DIR and /metrics aggregates every worker's values.
+PROMETHEUS_MULTIPROC_DIR and /metrics aggregates every worker's values. What is predicted is counted by the
+task: `predictions_total` by predicted class and `prediction_probability` (the positive class's) for
+classifiers, `prediction_value` for regression, in buckets from the training target's deciles (recorded with
+the model), so the histogram fits whatever the target's scale.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
+from ..features import TASK
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -21,6 +26,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 KNOWN_PATHS = {"/predict", "/health", "/ready", "/metrics", "/model"}
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+PROBABILITY_BUCKETS = tuple(step / 10 for step in range(1, 11))
 
 
 class Metrics:
@@ -36,12 +42,21 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.predictions = Histogram(
-            "prediction_churn_probability",
-            "Distribution of predicted churn probabilities",
-            buckets=tuple(step / 10 for step in range(1, 11)),
-            registry=self.registry,
-        )
+        # What is predicted, by task (see the module's docstring); `value` waits for the model's buckets.
+        self.predicted_classes: Counter | None = None
+        self.probability: Histogram | None = None
+        self.value: Histogram | None = None
+        if TASK != "regression":
+            self.predicted_classes = Counter(
+                "predictions", "Predictions by predicted class", ["label"], registry=self.registry
+            )
+        if TASK == "binary":
+            self.probability = Histogram(
+                "prediction_probability",
+                "Distribution of the positive class's predicted probability",
+                buckets=PROBABILITY_BUCKETS,
+                registry=self.registry,
+            )
         self.batch_rows = Histogram(
             "prediction_batch_rows",
             "Rows the model predicted per call, from the requests queued together",
@@ -55,6 +70,27 @@ class Metrics:
             registry=self.registry,
             multiprocess_mode="max",
         )
+
+    def serve_model(self, name: str, version: str, metadata: dict[str, Any]) -> None:
+        """Record what is served; a regression model brings its histogram's buckets."""
+        self.model.labels(name, version).set(1)
+        if TASK == "regression" and self.value is None:
+            self.value = Histogram(
+                "prediction_value",
+                "Distribution of the predicted values",
+                buckets=tuple(metadata.get("prediction_buckets") or ()) or Histogram.DEFAULT_BUCKETS,
+                registry=self.registry,
+            )
+
+    def observe(self, outputs: list[dict[str, Any]]) -> None:
+        """Count each answer of a request (task.outputs) by what was predicted."""
+        for output in outputs:
+            if self.value is not None:
+                self.value.observe(output["prediction"])
+            if self.predicted_classes is not None:
+                self.predicted_classes.labels(str(output["prediction"])).inc()
+            if self.probability is not None:
+                self.probability.observe(output["probability"])
 
     def exposition(self) -> bytes:
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:

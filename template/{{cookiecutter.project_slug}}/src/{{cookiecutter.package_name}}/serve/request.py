@@ -1,9 +1,10 @@
 """The request and response models of /predict, derived from the pandera schema, not written twice.
 
-Each feature's type, allowed categories and bounds come from `ProcessedCustomers`, so a change to the data
-contract changes the API with it. Requests are strict: no extra fields, no strings for numbers, no booleans
-for integers, no NaN or infinity. The endpoint validates its body's bytes here, with pydantic's JSON parser,
-rather than through a FastAPI body parameter: the same errors, about 40 µs sooner per request.
+Each feature's type, nullability, allowed values and bounds come from the processed-data schema, so a change
+to the data contract changes the API with it. Requests are strict: no extra fields, no strings for numbers,
+no booleans for integers, no NaN or infinity; a nullable feature takes `null`. The endpoint validates its
+body's bytes here, with pydantic's JSON parser, rather than through a FastAPI body parameter: the same
+errors, about 40 µs sooner per request. The answer for one row is the task's (task.Prediction).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from pandera.api.pandas.components import Column
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from ..features import FEATURES
-from ..schemas import ProcessedCustomers
+from ..schemas import SCHEMAS
+from ..task import Prediction
 
 
 def one_of(allowed: Collection[object]) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
-        if value not in allowed:
+        if value is not None and value not in allowed:
             raise ValueError(f"Input should be one of {sorted(allowed)}")
         return value
 
@@ -31,30 +33,44 @@ def one_of(allowed: Collection[object]) -> Callable[[Any], Any]:
 def field_for(column: Column) -> tuple[Any, Any]:
     """The pydantic type and constraints of one pandera column."""
     kind = str(column.dtype)
-    annotation: Any = int if kind.startswith("int") else float if kind.startswith("float") else str
+    annotation: Any = (
+        bool
+        if kind.startswith("bool")
+        else int
+        if kind.startswith("int")
+        else float
+        if kind.startswith("float")
+        else str
+    )
     constraints: dict[str, Any] = {"allow_inf_nan": False} if annotation is float else {}
     for check in column.checks:
         statistics = check.statistics
         if check.name == "isin" and annotation is str:
             annotation = Literal[tuple(statistics["allowed_values"])]
-        elif check.name == "isin":  # not Literal[0, 1], which takes True for 1
-            annotation = Annotated[annotation, AfterValidator(one_of(statistics["allowed_values"]))]
-        elif check.name == "greater_than_or_equal_to":
-            constraints["ge"] = statistics["min_value"]
-        elif check.name == "less_than_or_equal_to":
-            constraints["le"] = statistics["max_value"]
+        elif check.name == "isin":  # not Literal[0, 1], which takes True for 1; the enum is documented
+            allowed = list(statistics["allowed_values"])
+            annotation = Annotated[annotation, AfterValidator(one_of(allowed))]
+            constraints["json_schema_extra"] = {"enum": allowed}
+        elif check.name in ("greater_than_or_equal_to", "greater_than"):
+            constraints["ge" if check.name.endswith("equal_to") else "gt"] = statistics["min_value"]
+        elif check.name in ("less_than_or_equal_to", "less_than"):
+            constraints["le" if check.name.endswith("equal_to") else "lt"] = statistics["max_value"]
+        elif check.name == "in_range":
+            constraints["ge"], constraints["le"] = statistics["min_value"], statistics["max_value"]
+    if column.nullable:
+        annotation = annotation | None
     return annotation, Field(..., **constraints)
 
 
-_columns = ProcessedCustomers.to_schema().columns
-Customer: type[BaseModel] = create_model(
-    "Customer",
+_columns = SCHEMAS["processed"].to_schema().columns
+Record: type[BaseModel] = create_model(
+    "Record",
     __config__=ConfigDict(extra="forbid", strict=True),
     **{name: field_for(_columns[name]) for name in FEATURES},
 )
 
-Batch = Annotated[list[Customer], Field(min_length=1)]  # type: ignore[valid-type]
-PredictRequest = Customer | Batch  # type: ignore[valid-type]
+Batch = Annotated[list[Record], Field(min_length=1)]  # type: ignore[valid-type]
+PredictRequest = Record | Batch  # type: ignore[valid-type]
 _predict_request: TypeAdapter[Any] = TypeAdapter(PredictRequest)
 
 
@@ -77,12 +93,7 @@ def openapi_request_body() -> tuple[dict[str, Any], dict[str, Any]]:
     return {"required": True, "content": content}, components
 
 
-class Prediction(BaseModel):
-    churn_probability: float
-    churned: bool
-
-
 class PredictResponse(BaseModel):
     request_id: str
     model_version: str
-    predictions: list[Prediction]
+    predictions: list[Prediction]  # type: ignore[valid-type]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..contract import load_contract
+from ..paths import CONTRACT_FILE, INFERENCE_LOG
 
 
 @dataclass(frozen=True)
@@ -15,24 +16,24 @@ class Settings:
     model_version: str  # label for a model directory; registry versions are looked up
     inference_log: Path  # JSON Lines of every prediction, for drift monitoring
     contract: Path
-    threshold: float  # churn probability from which a customer is predicted to churn
     max_batch: int  # records per request; more is 413
     max_body_bytes: int  # request body size; more is 413
     batch_max_rows: int = 128  # rows the model predicts in one call, from requests queued together
     batch_wait_ms: float = 0.0  # how long a call may wait for more requests; 0 takes only those queued
+    load_retry_seconds: float = 10.0  # while the model cannot be loaded, how often to try again
 
     @classmethod
     def from_env(cls) -> Settings:
-        contract = Path(os.environ.get("MODEL_CONTRACT", "model_contract.yaml"))
+        contract = Path(os.environ.get("MODEL_CONTRACT", str(CONTRACT_FILE)))
         default_uri = f"models:/{load_contract(contract).model.name}@champion"
         return cls(
             model_uri=os.environ.get("MODEL_URI", default_uri),
             model_version=os.environ.get("MODEL_VERSION", "unversioned"),
-            inference_log=Path(os.environ.get("INFERENCE_LOG", "logs/inference.jsonl")),
+            inference_log=Path(os.environ.get("INFERENCE_LOG", str(INFERENCE_LOG))),
             contract=contract,
-            threshold=float(os.environ.get("CHURN_THRESHOLD", "0.5")),
             max_batch=int(os.environ.get("MAX_BATCH_SIZE", "1000")),
             max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", str(1_000_000))),
             batch_max_rows=int(os.environ.get("MICRO_BATCH_MAX_ROWS", "128")),
             batch_wait_ms=float(os.environ.get("MICRO_BATCH_WAIT_MS", "0")),
+            load_retry_seconds=float(os.environ.get("MODEL_LOAD_RETRY_SECONDS", "10")),
         )

@@ -1,23 +1,23 @@
-"""Stage `prepare`: validate the raw extract and hold out a stratified test set.
+"""Stage `prepare`: validate the raw table and hold out a test set (stratified by class for classifiers).
 
 Validation happens here, at the edge of the pipeline, so every later stage can trust its input.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ..config import load_section
-from ..features import ID_COLUMN, TARGET
-from ..schemas import ProcessedCustomers, ProcessedFrame, RawCustomers
-
-RAW_DATA = Path("data/raw/churn.csv")
-TRAIN_DATA = Path("data/processed/train.csv")
-TEST_DATA = Path("data/processed/test.csv")
+from ..errors import reports_errors
+from ..features import ID_COLUMN, TARGET, TASK
+from ..paths import RAW_DATA, TEST_SPLIT, TRAIN_SPLIT
+from ..schemas import SCHEMAS, ProcessedFrame
 
 
 @dataclass(frozen=True)
@@ -33,28 +33,34 @@ class Split:
 
 
 def run(raw: pd.DataFrame, params: PrepareParams) -> Split:
-    """Validate `raw`, drop the id, and split it keeping the churn rate equal in both parts."""
-    customers = RawCustomers.validate(raw).drop(columns=[ID_COLUMN])
+    """Validate `raw`, drop the id, and split it; classes keep their share in both parts."""
+    rows = SCHEMAS["raw"].validate(raw)
+    if ID_COLUMN is not None:
+        rows = rows.drop(columns=[ID_COLUMN])
     train, test = train_test_split(
-        customers,
+        rows,
         test_size=params.test_size,
         random_state=params.seed,
-        stratify=customers[TARGET],
+        stratify=None if TASK == "regression" else rows[TARGET],
     )
+    processed = SCHEMAS["processed"]
     return Split(
-        train=ProcessedCustomers.validate(train.reset_index(drop=True)),
-        test=ProcessedCustomers.validate(test.reset_index(drop=True)),
+        train=processed.validate(train.reset_index(drop=True)),
+        test=processed.validate(test.reset_index(drop=True)),
     )
 
 
-def main() -> None:
+@reports_errors
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     params = load_section("prepare", PrepareParams)
     split = run(pd.read_csv(RAW_DATA), params)
-    TRAIN_DATA.parent.mkdir(parents=True, exist_ok=True)
-    split.train.to_csv(TRAIN_DATA, index=False)
-    split.test.to_csv(TEST_DATA, index=False)
+    TRAIN_SPLIT.parent.mkdir(parents=True, exist_ok=True)
+    split.train.to_csv(TRAIN_SPLIT, index=False)
+    split.test.to_csv(TEST_SPLIT, index=False)
     print(f"prepare: {len(split.train)} training and {len(split.test)} test rows")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,8 +51,28 @@ def render_into(directory: Path, context: Mapping[str, str] | None = None) -> Pa
 
 @pytest.fixture(scope="session")
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default render, shared: tests that change files copy it first."""
+    """The default render (a binary task), shared: tests that change files copy it first."""
     return render_into(tmp_path_factory.mktemp("default"))
+
+
+TASKS = ("binary", "multiclass", "regression")
+
+
+@pytest.fixture(scope="session")
+def task_projects(tmp_path_factory: pytest.TempPathFactory, default_project: Path) -> dict[str, Path]:
+    """A render of each task (binary is the default render), shared like it."""
+    renders = {"binary": default_project}
+    for task in TASKS[1:]:
+        renders[task] = render_into(tmp_path_factory.mktemp(task), {"task": task})
+    return renders
+
+
+def feature_spec(project: Path) -> dict[str, Any]:
+    """The names a render's features.py defines (it is standard library only)."""
+    [features] = project.glob("src/*/features.py")
+    spec: dict[str, Any] = {}
+    exec(compile(features.read_text(), str(features), "exec"), spec)
+    return spec
 
 
 def git(project: Path, *args: str) -> str:

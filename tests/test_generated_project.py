@@ -1,36 +1,67 @@
-"""Each option set renders a project whose own workflow passes: setup, lint, `dvc repro`, its tests.
+"""Each option set renders a project whose own workflow passes: setup, lint, `dvc repro`, promotion, the
+service, the monitors, its tests and `scaffold check`.
 
-These are the slow end-to-end tests (marker `slow`; `pytest -m "not slow"` skips them locally). Option
-sets follow cookiecutter-data-science's matrix: `dvc_remote` changes what is installed and configured, so
-every value runs (`local` through the demo); `license` is independent, so its values rotate across the
-runs; one run has a long project name, to catch lines that overflow only for long package names.
+These are the slow end-to-end tests (marker `slow`; `pytest -m "not slow"` skips them locally). Option sets
+follow cookiecutter-data-science's matrix: the options that change what the project computes interact, so
+every task runs with and without a fairness section in its contract; the independent options (DVC remote,
+license, deploy target, orchestrator, a long project name) rotate across those runs.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from conftest import git, render_into, without_latency_limit
+from conftest import TASKS, feature_spec, git, render_into, without_latency_limit
 
+ROTATED = itertools.cycle(
+    [
+        {"dvc_remote": "s3", "license": "Apache-2.0", "deploy_target": "kubernetes", "orchestrator": "dvc"},
+        {
+            "dvc_remote": "gcs",
+            "license": "BSD-3-Clause",
+            "deploy_target": "docker",
+            "orchestrator": "kubeflow",
+        },
+        {
+            "dvc_remote": "azure",
+            "license": "Proprietary",
+            "deploy_target": "kubernetes",
+            "orchestrator": "kubeflow",
+            "project_name": "Customer Lifetime Value And Churn Prediction",
+        },
+        {"dvc_remote": "local", "license": "MIT", "deploy_target": "docker", "orchestrator": "dvc"},
+    ]
+)
 OPTION_SETS = [
-    {"dvc_remote": "s3", "license": "Apache-2.0", "deploy_target": "kubernetes", "orchestrator": "dvc"},
-    {"dvc_remote": "gcs", "license": "BSD-3-Clause", "deploy_target": "docker", "orchestrator": "kubeflow"},
-    {
-        "dvc_remote": "azure",
-        "license": "Proprietary",
-        "deploy_target": "kubernetes",
-        "orchestrator": "kubeflow",
-        "project_name": "Customer Lifetime Value And Churn Prediction",
-    },
+    {"task": task, "fairness": fairness, **next(ROTATED)} for task in TASKS for fairness in ("fair", "unfair")
 ]
-IDS = ("dvc_remote", "license", "deploy_target", "orchestrator")
+IDS = ("task", "fairness", "dvc_remote", "license", "deploy_target", "orchestrator")
+METRICS_BY_TASK = {
+    "binary": {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"},
+    "multiclass": {"accuracy", "f1_macro", "f1_weighted", "roc_auc", "log_loss"},
+    "regression": {"rmse", "mae", "r2"},
+}
+PLOTS_BY_TASK = {
+    "binary": ("confusion", "roc"),
+    "multiclass": ("confusion", "roc"),
+    "regression": ("predicted_vs_actual", "residuals"),
+}
 
 
 def run(project: Path, *command: str) -> str:
@@ -40,18 +71,17 @@ def run(project: Path, *command: str) -> str:
     return result.stdout + result.stderr
 
 
-def assert_pipeline_ran(project: Path) -> None:
+def assert_pipeline_ran(project: Path, task: str = "binary") -> dict[str, float]:
     metrics = json.loads((project / "reports/metrics.json").read_text())
-    assert metrics["roc_auc"] > 0.85 and metrics["accuracy"] > 0.8, metrics
-    for plot in ("reports/plots/confusion.csv", "reports/plots/roc.csv"):
-        assert (project / plot).stat().st_size > 0
+    assert set(metrics) == METRICS_BY_TASK[task]
+    for plot in PLOTS_BY_TASK[task]:
+        assert (project / f"reports/plots/{plot}.csv").stat().st_size > 0
     assert (project / "models/model/MLmodel").is_file()
     with sqlite3.connect(project / "mlflow.db") as store:
         [(runs,)] = store.execute("select count(*) from runs where status = 'FINISHED'").fetchall()
-        [(test_metrics,)] = store.execute(
-            "select count(*) from metrics where key = 'test_roc_auc'"
-        ).fetchall()
-    assert runs >= 1 and test_metrics >= 1
+        [(test_metrics,)] = store.execute("select count(*) from metrics where key like 'test_%'").fetchall()
+    assert runs >= 1 and test_metrics >= len(metrics)
+    return metrics
 
 
 def assert_up_to_date(project: Path) -> None:
@@ -74,7 +104,8 @@ def test_demo_renders_runs_and_reports(tmp_path: Path) -> None:
     project = tmp_path / "customer-churn"
     assert f"The demo project is at {project}" in result.stdout
     assert "roc_auc" in result.stdout.split("Metrics")[-1]
-    assert_pipeline_ran(project)
+    metrics = assert_pipeline_ran(project)
+    assert metrics["roc_auc"] > 0.85 and metrics["accuracy"] > 0.8, metrics  # the churn example learns
     assert_up_to_date(project)
     run(project, "uv", "run", "ruff", "check", ".")
     run(project, "uv", "run", "ruff", "format", "--check", ".")
@@ -88,7 +119,7 @@ def test_demo_renders_runs_and_reports(tmp_path: Path) -> None:
     assert gate["passed"] and gate["champion"] is None
     assert "# Promotion gate: PASSED" in (project / "reports/gate.md").read_text()
     again = run(project, "make", "promote")
-    assert "version 1 is already @champion (same training run): nothing to promote" in again
+    assert "version 1 is already @champion (same training run) and still meets the contract" in again
     assert "Data and pipelines are up to date." in run(project, "uv", "run", "dvc", "status")
 
     git(project, "add", "--all")
@@ -109,19 +140,122 @@ def test_demo_renders_runs_and_reports(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", OPTION_SETS, ids=lambda answers: "-".join(answers[key] for key in IDS))
 def test_every_option_set_passes_its_own_checks(tmp_path: Path, answers: dict[str, str]) -> None:
-    project = render_into(tmp_path, answers)
-    remote = yaml.safe_load((project / "dvc.yaml").read_text())  # the pipeline file parses as YAML
-    assert list(remote["stages"]) == ["prepare", "train", "evaluate"]
+    task = answers["task"]
+    project = render_into(tmp_path, {key: value for key, value in answers.items() if key != "fairness"})
+    stages = yaml.safe_load((project / "dvc.yaml").read_text())  # the pipeline file parses as YAML
+    assert list(stages["stages"]) == ["prepare", "train", "evaluate"]
+    if answers["fairness"] == "unfair":
+        without_fairness_section(project)
 
     run(project, "uv", "sync", "--locked", "--quiet")
     run(project, "uv", "run", "ruff", "check", ".")
     run(project, "uv", "run", "ruff", "format", "--check", ".")
     run(project, "uv", "run", "dvc", "repro")
-    assert_pipeline_ran(project)
+    assert_pipeline_ran(project, task)
     assert_up_to_date(project)
+    assert_promoted_and_served(project, fairness=answers["fairness"] == "fair")
+    assert_monitors_work(project)
     run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider")
     assert_scale_out_targets_work(project, answers)
     assert_conforms(project)
+
+
+def without_fairness_section(project: Path) -> None:
+    """Delete the contract's fairness section, as a project with no protected attribute does."""
+    contract = project / "model_contract.yaml"
+    text = contract.read_text()
+    start, end = text.index("\nfairness:"), text.index("\nmonitoring:")
+    contract.write_text(text[:start] + "\n" + text[end:])
+    assert "fairness" not in yaml.safe_load(contract.read_text())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(project: Path) -> Iterator[str]:
+    """`make serve` on a free port, until /ready answers; stopped however the block ends."""
+    port = free_port()
+    process = subprocess.Popen(["make", "serve", f"PORT={port}"], cwd=project, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/ready", timeout=2):
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, (
+                    "make serve did not become ready"
+                )
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+
+
+def post(url: str, body: object) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        f"{url}/predict", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+# Run by the project's interpreter: a held-out record as JSON, and the same record with a value breaking the
+# first feature's first check (from the schema, as the project's tests do).
+RECORDS = """
+import json, sys
+import pandas as pd
+from {package}.features import FEATURES
+from {package}.paths import model_frames
+from {package}.synthetic import breaking_values
+row = json.loads(pd.read_csv(model_frames().test)[list(FEATURES)].head(1).to_json(orient="records"))[0]
+bad = {{**row, FEATURES[0]: breaking_values(FEATURES[0])[0].value}}
+print(json.dumps({{"good": row, "bad": bad}}))
+"""
+
+
+def assert_promoted_and_served(project: Path, *, fairness: bool) -> None:
+    """`make promote` makes the first model @champion; `make serve` answers a held-out record with the task's
+    prediction, and a bad record with 422."""
+    without_latency_limit(project)
+    promoted = run(project, "make", "promote")
+    assert "version 1 passed the gate and is @champion" in promoted
+    gate = json.loads((project / "reports/gate.json").read_text())
+    [rule] = [rule for rule in gate["rules"] if rule["name"].startswith(("fairness", "disparate impact"))]
+    assert (rule["limit"] == "not configured") is not fairness
+    package = next(project.glob("src/*/features.py")).parent.name
+    records = json.loads(run(project, "uv", "run", "python", "-c", RECORDS.format(package=package)))
+    spec = feature_spec(project)
+    with serving(project) as url:
+        status, answer = post(url, records["good"])
+        assert status == 200, answer
+        [prediction] = answer["predictions"]
+        if spec["TASK"] == "regression":
+            assert set(prediction) == {"prediction"} and isinstance(prediction["prediction"], float)
+        else:
+            assert prediction["prediction"] in spec["CLASSES"]
+            assert set(prediction) == {
+                "prediction",
+                "probability" if spec["TASK"] == "binary" else "probabilities",
+            }
+        status, answer = post(url, records["bad"])
+        assert status == 422 and answer["detail"][0]["loc"] == ["body", spec["FEATURES"][0]], answer
+
+
+def assert_monitors_work(project: Path) -> None:
+    """`make drift` on the held-out split finds no drift; `make drift-demo` catches its drifted sample."""
+    run(project, "make", "drift", "CURRENT=data/processed/test.csv")
+    assert json.loads((project / "reports/monitoring/drift.json").read_text())["drift_detected"] is False
+    assert "drift-demo: drift caught" in run(project, "make", "drift-demo")
 
 
 def assert_scale_out_targets_work(project: Path, answers: dict[str, str]) -> None:
@@ -129,8 +263,8 @@ def assert_scale_out_targets_work(project: Path, answers: dict[str, str]) -> Non
     if answers["deploy_target"] == "kubernetes":
         run(project, "make", "k8s")
     if answers["orchestrator"] == "kubeflow":
-        output = run(project, "make", "kubeflow", "IMAGE=registry.example.com/churn-train:1.0")
-        assert "compiled pipelines/pipeline.yaml (image registry.example.com/churn-train:1.0)" in output
+        output = run(project, "make", "kubeflow", "IMAGE=registry.example.com/train:1.0")
+        assert "compiled pipelines/pipeline.yaml (image registry.example.com/train:1.0)" in output
         compiled = yaml.safe_load((project / "pipelines/pipeline.yaml").read_text())
         assert set(compiled["root"]["dag"]["tasks"]) == {"prepare", "train", "evaluate"}
         assert "pipelines/pipeline.yaml" not in git(project, "ls-files")

@@ -136,7 +136,7 @@ def test_ci_lints_reproduces_the_pipeline_and_tests_in_that_order(default_projec
         "uv sync --locked",
         "uv run ruff check .",
         "uv run ruff format --check .",
-        f"uv run python -m {package}.sample_data",
+        f"uv run python -m {package}.example_data",
         "uv run dvc repro",
         "uv run dvc status --quiet",  # plain `dvc status` exits 0 even when stages are stale
         "uv run pytest",
@@ -145,7 +145,7 @@ def test_ci_lints_reproduces_the_pipeline_and_tests_in_that_order(default_projec
     positions = [script.find(command) for command in expected]
     assert -1 not in positions, dict(zip(expected, positions, strict=True))
     assert positions == sorted(positions), dict(zip(expected, positions, strict=True))
-    # `dvc repro` silently re-tracks a regenerated sample that differs: only its .dvc file shows it.
+    # `dvc repro` silently re-tracks regenerated data that differs: only its .dvc file shows it.
     assert "git diff --exit-code -- '*.dvc'" in script
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -13,23 +14,27 @@ import pytest
 import yaml
 from cookiecutter.main import cookiecutter
 
-from conftest import REPO_ROOT, git, render_into
+from conftest import REPO_ROOT, TASKS, feature_spec, git, render_into
 
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")  # ${{ github.ref }} belongs in workflows
 PACKAGE_FILES = [
     "__init__.py",
     "config.py",
     "contract.py",
+    "errors.py",
+    "example_data.py",
+    "fairness.py",
     "features.py",
     "gate.py",
+    "metrics.py",
     "model_contract.schema.json",
     "monitor/__init__.py",
     "monitor/drift.py",
     "monitor/inputs.py",
     "monitor/quality.py",
     "monitor/samples.py",
+    "paths.py",
     "registry.py",
-    "sample_data.py",
     "schemas.py",
     "serve/__init__.py",
     "serve/app.py",
@@ -46,6 +51,8 @@ PACKAGE_FILES = [
     "stages/evaluate.py",
     "stages/prepare.py",
     "stages/train.py",
+    "synthetic.py",
+    "task.py",
     "tracking.py",
 ]
 TEST_FILES = [
@@ -66,12 +73,20 @@ TEST_FILES = [
     "stages/test_train.py",
     "test_config.py",
     "test_contract.py",
+    "test_example_data.py",
+    "test_fairness.py",
+    "test_metrics.py",
+    "test_paths.py",
     "test_pipeline.py",
     "test_precommit.py",
     "test_registry.py",
-    "test_sample_data.py",
     "test_schemas.py",
+    "test_synthetic.py",
+    "test_task.py",
+    "test_tracking.py",
 ]
+# The example's data file of each task (cookiecutter.json's __raw_data_file).
+RAW_DATA = {"binary": "churn.csv", "multiclass": "credit_risk.csv", "regression": "insurance.csv"}
 
 
 K8S_FILES = [
@@ -91,7 +106,12 @@ K8S_FILES = [
 
 
 def expected_tracked_files(
-    package: str, *, license_file: bool = True, kubernetes: bool = False, kubeflow: bool = False
+    package: str,
+    *,
+    license_file: bool = True,
+    kubernetes: bool = False,
+    kubeflow: bool = False,
+    task: str = "binary",
 ) -> list[str]:
     files = [
         ".dockerignore",
@@ -112,7 +132,7 @@ def expected_tracked_files(
         "README.md",
         "data/processed/.gitkeep",
         "data/raw/.gitignore",
-        "data/raw/churn.csv.dvc",
+        f"data/raw/{RAW_DATA[task]}.dvc",
         "docker-compose.yml",
         "dvc.yaml",
         "model_contract.yaml",
@@ -219,13 +239,70 @@ def test_default_project_stays_light(default_project: Path) -> None:
     assert "\nmlflow-server:" in makefile
 
 
-def test_sample_data_is_tracked_by_dvc_not_git(default_project: Path) -> None:
+@pytest.mark.parametrize("task", TASKS)
+def test_each_task_renders_exactly_its_files_around_its_example(
+    task_projects: dict[str, Path], task: str
+) -> None:
+    project = task_projects[task]
+    package = next(project.glob("src/*/features.py")).parent.name
+    assert tracked_files(project) == expected_tracked_files(package, task=task)
+    spec = feature_spec(project)
+    assert spec["TASK"] == task
+    data = project / "data/raw" / RAW_DATA[task]
+    header, *rows = data.read_text().splitlines()
+    assert header.split(",") == [spec["ID_COLUMN"], *spec["FEATURES"], spec["TARGET"]]
+    assert len(rows) == 5000
+    labels = {row.rsplit(",", 1)[1] for row in rows}
+    if task == "regression":
+        assert spec["CLASSES"] == () and len(labels) > 1000  # a number per row
+    else:
+        assert labels == {str(label) for label in spec["CLASSES"]}
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_each_tasks_contract_and_plots_are_the_tasks(task_projects: dict[str, Path], task: str) -> None:
+    project = task_projects[task]
+    contract = yaml.safe_load((project / "model_contract.yaml").read_text())
+    schema = json.loads(next(project.glob("src/*/model_contract.schema.json")).read_text())
+    metrics = schema["$defs"][f"{task}_metric"]["enum"]
+    assert set(contract["slas"]["metrics"]) <= set(metrics) and contract["promotion"]["metric"] in metrics
+    plots = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]["evaluate"]["plots"]
+    names = {name for entry in plots for name in entry}
+    expected = {"reports/plots/predicted_vs_actual.csv", "reports/plots/residuals.csv"}
+    assert names == (
+        expected if task == "regression" else {"reports/plots/confusion.csv", "reports/plots/roc.csv"}
+    )
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_no_template_syntax_survives_in_any_task(task_projects: dict[str, Path], task: str) -> None:
+    project = task_projects[task]
+    for relative in tracked_files(project):
+        text = GITHUB_EXPRESSION.sub("", (project / relative).read_text(encoding="utf-8"))
+        for marker in ("{{", "}}", "{%", "%}", "{#"):
+            assert marker not in text, f"{relative} still contains {marker!r}"
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_each_task_conforms(task_projects: dict[str, Path], task: str) -> None:
+    from scaffold.check.engine import run_checks
+
+    assert run_checks(task_projects[task]).findings == []
+
+
+def test_example_data_is_tracked_by_dvc_not_git(default_project: Path) -> None:
     data = default_project / "data/raw/churn.csv"
     assert len(data.read_text().splitlines()) == 5001
     assert "data/raw/churn.csv" not in tracked_files(default_project)
     assert "/churn.csv" in (default_project / "data/raw/.gitignore").read_text().splitlines()
     out = yaml.safe_load((default_project / "data/raw/churn.csv.dvc").read_text())["outs"][0]
     assert out["path"] == "churn.csv" and out["size"] == data.stat().st_size
+
+
+def test_the_binary_example_is_the_churn_data_of_earlier_versions(default_project: Path) -> None:
+    """Template 0.1's sample, byte for byte: projects tracking it keep their data hash."""
+    data = (default_project / "data/raw/churn.csv").read_bytes()
+    assert hashlib.md5(data).hexdigest() == "afc6f15f8e6e5512f96e1b4f0fdc34a8"
 
 
 def test_default_remote_is_a_local_directory_outside_the_project(default_project: Path) -> None:

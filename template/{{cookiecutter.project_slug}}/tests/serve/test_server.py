@@ -135,32 +135,18 @@ def gunicorn(model_dir: Path, tmp_path: Path, project_root: Path) -> tuple[list[
     return command, environment, f"http://127.0.0.1:{port}"
 
 
-def test_gunicorn_workers_share_metrics_as_in_the_image(
-    model_dir: Path, tmp_path: Path, project_root: Path, record: dict
-) -> None:
-    """Metrics aggregated across the workers, and none carried over from a previous container."""
+def test_gunicorn_as_in_the_image(model_dir: Path, tmp_path: Path, project_root: Path, record: dict) -> None:
+    """From the first request on, predictions succeed (no worker accepts before its model is loaded); the
+    workers' metrics are aggregated, and none are carried over from a previous container."""
     command, environment, url = gunicorn(model_dir, tmp_path, project_root)
     metrics_dir = Path(environment["PROMETHEUS_MULTIPROC_DIR"])
     (metrics_dir / "counter_stale.db").write_bytes(b"left by a previous container")
-    with running(command, environment, url):
-        assert not (metrics_dir / "counter_stale.db").exists()
-        for _ in range(6):
-            post(url, [record])
-        metrics = urllib.request.urlopen(f"{url}/metrics", timeout=5).read().decode()
-    assert 'http_requests_total{path="/predict",status="200"} 6.0' in metrics
-
-
-def test_gunicorn_workers_answer_only_once_their_model_is_loaded(
-    model_dir: Path, tmp_path: Path, project_root: Path, record: dict
-) -> None:
-    """From the first request on, predictions succeed: no worker accepts before its model is loaded."""
-    command, environment, url = gunicorn(model_dir, tmp_path, project_root)
     process = subprocess.Popen(command, env=environment)
     try:
         deadline, statuses = time.monotonic() + 90, []
         while len(statuses) < 20 and time.monotonic() < deadline:
             try:
-                post(url, record, timeout=60)
+                post(url, [record], timeout=60)
                 statuses.append(200)
             except urllib.error.HTTPError as error:  # a worker answering before its model is loaded: 503
                 statuses.append(error.code)
@@ -168,6 +154,9 @@ def test_gunicorn_workers_answer_only_once_their_model_is_loaded(
                 assert process.poll() is None, "gunicorn exited"
                 time.sleep(0.1)
         assert statuses == [200] * 20
+        assert not (metrics_dir / "counter_stale.db").exists()
+        metrics = urllib.request.urlopen(f"{url}/metrics", timeout=5).read().decode()
+        assert 'http_requests_total{path="/predict",status="200"} 20.0' in metrics
     finally:
         process.terminate()
         process.wait(timeout=30)

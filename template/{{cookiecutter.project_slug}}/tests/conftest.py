@@ -128,7 +128,7 @@ def write_contract(workdir: Path, project_root: Path) -> ContractWriter:
         for section, values in changes.items():
             document[section].update(values)
         for section in without:
-            document.pop(section)
+            document.pop(section, None)
         path = workdir / "model_contract.yaml"
         path.write_text(yaml.safe_dump(document, sort_keys=False))
         return path

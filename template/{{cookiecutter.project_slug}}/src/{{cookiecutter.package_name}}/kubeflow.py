@@ -8,8 +8,9 @@ each time, so a stage added with `scaffold add-stage` is in the next compile:
   and pass `--image`);
 - what a stage writes (outs, metrics, plots) and a later stage reads (deps) travels as a KFP artifact, so the
   tasks' order is the one `dvc repro` derives from the same deps and outs;
-- data DVC tracks outside the pipeline (data/raw/{{ cookiecutter.__raw_data_file }}.dvc) is fetched with `dvc pull` from the DVC remote
-  in .dvc/config: give the pods that remote's credentials (a Kubernetes Secret, as environment variables);
+- data DVC tracks outside the pipeline (the raw data's .dvc file) is fetched with `dvc pull` from the DVC
+  remote in .dvc/config: give the pods that remote's credentials (a Kubernetes Secret, as environment
+  variables);
 - MLflow runs go to `--tracking-uri`, a tracking server: each task is its own pod, so a local sqlite store
   would not be shared between training and evaluation.
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, render_into
-from test_generated_project import assert_conforms, assert_promoted_and_served, run
+from projects import assert_conforms, assert_promoted_and_served, run
 
 TRIAGE_FEATURES = '''"""The feature spec of our emergency-department triage log."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +22,28 @@ def contract(root: Path) -> Parsed:
     return parse_yaml(root, CONTRACT)
 
 
-def contract_schema(root: Path, package: str | None) -> dict[str, Any] | None:
-    """The project's own JSON Schema of the contract (shipped in its package)."""
+def task(root: Path, package: str | None) -> str | None:
+    """The project's task (`TASK = "..."` in its feature spec), read without importing it."""
+    path = root / "src" / package / "features.py" if package else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id == "TASK" and isinstance(value, ast.Constant):
+            return str(value.value)
+    return None
+
+
+def contract_schema(root: Path, package: str | None, task: str | None) -> dict[str, Any] | None:
+    """The project's own JSON Schema of the contract (shipped in its package), with its metric names narrowed
+    to those of the project's task, as the project's contract loader narrows them."""
     if package is None:
         return None
     path = root / "src" / package / "model_contract.schema.json"
@@ -30,7 +51,12 @@ def contract_schema(root: Path, package: str | None) -> dict[str, Any] | None:
         schema = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
     except json.JSONDecodeError:
         return None  # MC101 then says the schema is missing or broken
-    return schema if isinstance(schema, dict) else None
+    if not isinstance(schema, dict):
+        return None
+    definitions = schema.get("$defs")
+    if isinstance(definitions, dict) and f"{task}_metric" in definitions:
+        schema = {**schema, "$defs": {**definitions, "metric": definitions[f"{task}_metric"]}}
+    return schema
 
 
 class MC001(Contract):
@@ -69,9 +95,10 @@ class MC101(Contract):
 
     @staticmethod
     def check(
-        contract: Parsed, contract_schema: dict[str, Any] | None, package: str | None
+        contract: Parsed, contract_schema: dict[str, Any] | None, package: str | None, task: str | None
     ) -> Iterator[Problem]:
-        """model_contract.yaml breaks its JSON Schema (`src/<package>/model_contract.schema.json`).
+        """model_contract.yaml breaks its JSON Schema (`src/<package>/model_contract.schema.json`), or names a
+        metric that is not one of the project's task (`TASK` in features.py).
 
         The gate refuses a contract it cannot read, and a misspelt key is a target nobody enforces. Fix the
         key or value at the line given; the schema describes each field (editors that read the file's
@@ -98,6 +125,15 @@ class MC101(Contract):
                         CONTRACT,
                         contract.line(*path, key),
                     )
+            elif "propertyNames" in error.schema_path and isinstance(error.instance, str):
+                message = (
+                    f"{error.instance!r} is not a metric of the project's {task + ' ' if task else ''}task"
+                )
+                yield Problem(
+                    f"{key_path((*path, error.instance))}: {message}",
+                    CONTRACT,
+                    contract.line(*path, error.instance),
+                )
             else:
                 yield Problem(f"{key_path(path)}: {error.message}", CONTRACT, contract.line(*path))
 
@@ -131,4 +167,4 @@ class MC102(Contract):
 
 
 RULES = (MC001, MC101, MC102)
-FIXTURES = (contract, contract_schema)
+FIXTURES = (contract, contract_schema, task)

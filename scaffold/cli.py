@@ -52,14 +52,61 @@ project_option = click.option(
     show_default=True,
     help="Where to create the project directory.",
 )
-def new(extra_context: tuple[str, ...], no_input: bool, output_dir: Path) -> None:
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    help="Your table (CSV or Parquet): the project is rendered around it instead of the example's data.",
+)
+@click.option("--target", metavar="COLUMN", help="With --data: the column to predict.")
+@click.option(
+    "--task",
+    type=click.Choice(("binary", "multiclass", "regression")),
+    help="With --data: the task (default: inferred from the target, and said).",
+)
+@click.option("--id-column", metavar="COLUMN", help="With --data: a column identifying rows (not a feature).")
+@click.option(
+    "--protected-attribute", metavar="COLUMN", help="With --data: the column whose groups fairness compares."
+)
+def new(
+    extra_context: tuple[str, ...],
+    no_input: bool,
+    output_dir: Path,
+    data: Path | None,
+    target: str | None,
+    task: str | None,
+    id_column: str | None,
+    protected_attribute: str | None,
+) -> None:
     """Render a new project from the bundled template (no network needed).
 
-    KEY=VALUE pairs answer template questions, e.g. `project_name="Fraud Detection" dvc_remote=s3`.
+    KEY=VALUE pairs answer template questions, e.g. `project_name="Fraud Detection" dvc_remote=s3`. With
+    `--data FILE --target COLUMN`, the project is built around your table: the task, the feature spec and the
+    schema are inferred from it (and printed), and the file is tracked by DVC, not committed.
     """
     from .render import parse_extra_context, render
 
-    project = render(output_dir, parse_extra_context(extra_context), no_input=no_input)
+    extra: dict[str, object] = dict(parse_extra_context(extra_context))
+    data_options = {"--target": target, "--task": task, "--id-column": id_column}
+    data_options["--protected-attribute"] = protected_attribute
+    if data is None:
+        given = [option for option, value in data_options.items() if value is not None]
+        if given:
+            raise ScaffoldError(f"{given[0]} needs --data FILE")
+    else:
+        if target is None:
+            raise ScaffoldError("--data needs --target COLUMN: the column to predict")
+        from .tables.project import data_answers
+
+        extra = data_answers(
+            data,
+            target=target,
+            task=task,
+            id_column=id_column,
+            protected_attribute=protected_attribute,
+            extra=parse_extra_context(extra_context),
+            say=lambda line: click.echo(line, err=True),
+        )
+    project = render(output_dir, extra, no_input=no_input)
     click.echo(f"Project ready at {project}")
 
 

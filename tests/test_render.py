@@ -25,6 +25,7 @@ PACKAGE_FILES = [
     "example_data.py",
     "fairness.py",
     "features.py",
+    "frames.py",
     "gate.py",
     "metrics.py",
     "model_contract.schema.json",

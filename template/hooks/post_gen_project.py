@@ -1,4 +1,4 @@
-"""Turn the rendered files into a working project: git, sample data tracked by DVC, a lock file.
+"""Turn the rendered files into a working project: git, the data tracked by DVC, a lock file.
 
 Runs under plain `cookiecutter` as well as `scaffold new`, from the new project's directory, so it uses the
 standard library only and treats git, DVC and uv as optional: a missing tool is skipped with a note saying
@@ -46,14 +46,17 @@ def unchosen_files() -> list[Path]:
 
 
 SAMPLE_DATA = filled({{ cookiecutter._sample_data | tojson }})  # `scaffold update` reads its name there too
+OWN_DATA = CONTEXT["_data_source"] == "own"  # `scaffold new --data FILE`: the user's table, not the example
 
 
 def record_answers() -> None:
     """The answers and the template version, in cookiecutter's replay format: `scaffold update` and
     `scaffold check` read them; `cookiecutter --replay-file .scaffold-answers.json` renders the same project."""
     answers = {key: value for key, value in CONTEXT.items() if not key.startswith("_")}
-    answers["_template_version"] = CONTEXT["_template_version"]
-    answers["_template_repo"] = CONTEXT["_template_repo"]
+    for key in ("_template_version", "_template_repo", "_data_source"):
+        answers[key] = CONTEXT[key]
+    if OWN_DATA:  # the spec inferred from the user's table (never the data): an update renders the same files
+        answers["_data_spec"] = CONTEXT["_data_spec"]
     ANSWERS_FILE.write_text(json.dumps({"cookiecutter": answers}, indent=2, sort_keys=True) + "\n")
 
 
@@ -75,6 +78,15 @@ def init_git(notes: list[str]) -> bool:
         return False
     run("git", "init", "--quiet", "--initial-branch=main")
     return True
+
+
+def write_raw_data() -> None:
+    """The user's table, copied as it is; or the example's data."""
+    if OWN_DATA:
+        SAMPLE_DATA.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(CONTEXT["_data_file"], SAMPLE_DATA)
+    else:
+        write_sample_data()
 
 
 def write_sample_data() -> None:
@@ -123,6 +135,10 @@ def track_data_with_dvc(notes: list[str], has_git: bool) -> None:
         config["remote"][DVC_REMOTE] = {"url": remote_url()}
         config["core"]["remote"] = DVC_REMOTE
     repo.add(str(SAMPLE_DATA))
+    if OWN_DATA and DVC_REMOTE == "local":  # versioned where `dvc pull` finds it, from the start
+        repo.push()
+    elif OWN_DATA:
+        notes.append(f"your data is tracked by DVC but not uploaded: `uv run dvc push` sends it to {remote_url()}")
     repo.close()
 
 
@@ -166,7 +182,7 @@ def main() -> None:
     if CONTEXT.get("_files_only"):  # `scaffold update` renders the files to diff: no git, DVC, data or lock
         return
     has_git = init_git(notes)
-    write_sample_data()
+    write_raw_data()
     track_data_with_dvc(notes, has_git)
     lock_dependencies(notes)
     stage_everything(has_git)

@@ -1,1 +1,1 @@
-{% include "examples/" ~ cookiecutter.task ~ "/features.py" %}
+{% if cookiecutter._data_spec %}{% include "inferred/features.py" %}{% else %}{% include "examples/" ~ cookiecutter.task ~ "/features.py" %}{% endif %}

@@ -3,8 +3,8 @@
 Validation fails with the column and the offending values named, before a model ever sees bad data.
 `SCHEMAS` is how the rest of the project (and code `scaffold add-stage` writes) finds them, by boundary.
 Validate a file from the shell (CI runs this on the raw data) with
-    python -m {{ cookiecutter.package_name }}.schemas FILE.csv [--schema processed]
-exit status 0 valid, 1 invalid (every failure listed), 2 the file cannot be read as CSV.
+    python -m {{ cookiecutter.package_name }}.schemas FILE [--schema processed]
+exit status 0 valid, 1 invalid (every failure listed), 2 the file cannot be read (CSV, or Parquet).
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 from pandera.typing import DataFrame, Series
 
-from .features import CATEGORIES{% if cookiecutter.task != "regression" %}, CLASSES{% endif %}
+{%- set categories = not cookiecutter._data_spec or cookiecutter._data_spec.columns | selectattr("role", "equalto", "categorical") | list %}
+{%- set names = (["CATEGORIES"] if categories else []) + (["CLASSES"] if cookiecutter.task != "regression" else []) %}
+
+{% if names %}from .features import {{ names | join(", ") }}
+{% endif %}from .frames import read_table
 
 
 class Schema(pa.DataFrameModel):
@@ -30,7 +33,7 @@ class Schema(pa.DataFrameModel):
         strict = True
 
 
-{% include "examples/" ~ cookiecutter.task ~ "/schema.py" %}
+{% if cookiecutter._data_spec %}{% include "inferred/schema.py" %}{% else %}{% include "examples/" ~ cookiecutter.task ~ "/schema.py" %}{% endif %}
 
 RawFrame = DataFrame[RawData]
 ProcessedFrame = DataFrame[ProcessedData]
@@ -39,13 +42,13 @@ SCHEMAS: dict[str, type[Schema]] = {"raw": RawData, "processed": ProcessedData}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Validate a CSV file against one of the project's schemas.")
+    parser = argparse.ArgumentParser(description="Validate a table against one of the project's schemas.")
     parser.add_argument("file", type=Path)
     parser.add_argument("--schema", choices=sorted(SCHEMAS), default="raw")
     args = parser.parse_args(argv)
     try:
-        frame = pd.read_csv(args.file)
-    except (OSError, ValueError) as error:  # missing, unreadable, empty or not CSV
+        frame = read_table(args.file)
+    except (OSError, ValueError, ImportError) as error:  # missing, unreadable, empty, not CSV or Parquet
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return 2
     schema = SCHEMAS[args.schema]

@@ -16,6 +16,7 @@ from sklearn.model_selection import train_test_split
 from ..config import load_section
 from ..errors import reports_errors
 from ..features import ID_COLUMN, TARGET, TASK
+from ..frames import read_table
 from ..paths import RAW_DATA, TEST_SPLIT, TRAIN_SPLIT
 from ..schemas import SCHEMAS, ProcessedFrame
 
@@ -54,7 +55,7 @@ def run(raw: pd.DataFrame, params: PrepareParams) -> Split:
 def main(argv: Sequence[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     params = load_section("prepare", PrepareParams)
-    split = run(pd.read_csv(RAW_DATA), params)
+    split = run(read_table(RAW_DATA), params)
     TRAIN_SPLIT.parent.mkdir(parents=True, exist_ok=True)
     split.train.to_csv(TRAIN_SPLIT, index=False)
     split.test.to_csv(TEST_SPLIT, index=False)

@@ -1,0 +1,1 @@
+"""Bring your own table: read it once (profile), infer its data spec (inference), and render around it."""

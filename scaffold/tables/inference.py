@@ -60,14 +60,14 @@ def infer(
         raise ScaffoldError(f"--target and --id-column name the same column {target!r}", file=table.path)
     target_profile = columns[target]
     chosen = task or infer_task(target_profile, table)
-    if task is None:
-        say(f"task: {chosen} (inferred from the target {target!r}: {describe_target(target_profile)})")
     classes = check_target(target_profile, chosen, table)
     if id_column is not None and table.duplicated_ids:
         raise ScaffoldError(
             f"--id-column {id_column!r} has {table.duplicated_ids} duplicate value(s): an id must be unique",
             file=table.path,
         )
+    if task is None:
+        say(f"task: {chosen} (inferred from the target {target!r}: {describe_target(target_profile)})")
     spec_columns, dropped = [], []
     for name, column in columns.items():
         if name == target:

@@ -79,9 +79,9 @@ def profile(path: Path, *, unique: str | None = None) -> TableProfile:
         raise ScaffoldError(
             f"cannot be read as {table_format.upper()}: {first_line(error)}", file=path
         ) from None
-    if not columns:
+    if not columns and table_format == "parquet":
         raise ScaffoldError("has no columns", file=path)
-    if rows == 0:
+    if rows == 0:  # a CSV header without rows gives no block at all
         raise ScaffoldError("has a header but no rows", file=path)
     duplicated = 0
     if ids:
@@ -190,6 +190,9 @@ def summarise(column: ColumnProfile, values: Any) -> None:
         values = values.dictionary_decode()
     if column.kind == "number":
         values = pc.cast(values, pa.float64())
+        nan = pc.fill_null(pc.is_nan(values), False)  # NaN is a missing value to pandas, not to Arrow
+        column.nulls += pc.sum(nan).as_py() or 0
+        values = values.filter(pc.invert(nan))
         bounds = pc.min_max(values).as_py()
         if bounds["min"] is not None:
             column.minimum = bounds["min"] if column.minimum is None else min(column.minimum, bounds["min"])

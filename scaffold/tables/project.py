@@ -50,7 +50,6 @@ def data_answers(
         "task": spec.task,
         "project_name": stem.title() if stem else "My Model",
         "description": f"Predict {UNQUOTABLE.sub('', spec.target)} from {name}",
-        "__raw_data_file": name,
         "_data_source": "own",
         "_data_file": str(data.resolve()),
         "_data_spec": {**spec.to_context(), "source": name},

@@ -39,9 +39,14 @@ def hook_made(config: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str
     return [*HOOK_TOOLS, posixpath.join(folder, ".gitignore"), sample, f"{sample}.dvc"]
 
 
+# Private variables a project's answers set (`scaffold new --data`): replayed, though never asked for.
+REPLAYED_PRIVATE = ("_data_source", "_data_spec")
+
+
 def recorded_answers(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers a render is replayed with: every recorded one but the template's private keys."""
-    return {key: value for key, value in data.items() if not key.startswith("_")}
+    """The answers a render is replayed with: every recorded one but the template's private keys (the data's
+    source and spec excepted: they are the project's, not the template's)."""
+    return {key: value for key, value in data.items() if not key.startswith("_") or key in REPLAYED_PRIVATE}
 
 
 def answers_for(

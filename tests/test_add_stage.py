@@ -39,6 +39,12 @@ def snapshot(project: Path) -> dict[str, str]:
     }
 
 
+def line_of(path: Path, text: str) -> int:
+    """The number of the first line of `path` that starts with `text`."""
+    lines = path.read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(text))
+
+
 def dvc(project: Path, *args: str) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "dvc", *args], cwd=project, capture_output=True, text=True, check=False
@@ -112,7 +118,7 @@ BAD_INVOCATIONS = [
     (["class"], "must be a lower-case Python identifier"),
     (["Featurize"], "must be a lower-case Python identifier"),
     (["x" * 41], "must be a lower-case Python identifier"),
-    (["train"], "dvc.yaml:16: stage 'train' already exists"),
+    (["train"], "dvc.yaml:{train}: stage 'train' already exists"),  # {train}: the line of its key
     (["prepare", "--after", "train"], "stage 'prepare' already exists"),
     (["featurize", "--after", "nosuch"], "--after 'nosuch': no such stage"),
     (["featurize"], "stage 'evaluate' has no outs to read: give --deps"),
@@ -145,6 +151,7 @@ def test_bad_invocations_exit_2_and_change_nothing(project: Path, args: list[str
     before = snapshot(project)
     code, output = add_stage(project, *args)
     assert code == 2, output
+    message = message.format(train=line_of(project / "dvc.yaml", "  train:"))
     assert output.startswith("error: ") and message in output, output
     assert output.count("\n") == 1, output  # one readable line (a crash would be exit 1, not 2)
     assert snapshot(project) == before

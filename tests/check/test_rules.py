@@ -125,6 +125,14 @@ def drop_healthcheck(project: Path) -> None:
     path.write_text(text)
 
 
+def misspell_a_metric_target(project: Path) -> None:
+    """`slas.metrics.<metric>: {min: ...}` becomes `{minimum: ...}`: a target has `min` and/or `max` only."""
+    path = project / "model_contract.yaml"
+    text, count = re.subn(r"(?m)^(    \w+: \{)min: ", r"\1minimum: ", path.read_text(), count=1)
+    assert count == 1
+    path.write_text(text)
+
+
 BROKEN_YAML = "broken: key: value"
 
 # (code, mutation, path, line: an int, or a regex matching the first line the finding must point to)
@@ -171,9 +179,9 @@ BREAKS: list[tuple[str, Callable[[Path], None], str, int | str]] = [
     ),
     (
         "MC101",
-        edit("model_contract.yaml", "  min_accuracy: 0.80", "  min_accuracy: 1.5"),
+        misspell_a_metric_target,
         "model_contract.yaml",
-        "min_accuracy: 1.5",
+        r"^    \w+: \{minimum: ",
     ),
     (
         "MC102",

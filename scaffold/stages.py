@@ -143,9 +143,11 @@ def plan_stage(project: Project, request: StageRequest) -> Plan:
     if len(outputs) != len(inputs):
         raise ScaffoldError(f"give one --outs per input: {len(inputs)} inputs, {len(outputs)} outs")
 
-    metrics, plots = request.metrics is not None, request.plots is not None
-    code = stage_code.module_source(name, request.params, metrics=metrics, plots=plots)
-    code_deps = _code_deps(project, module, code)
+    code = stage_code.StageCode(
+        name, project.package, request.params, request.metrics is not None, request.plots is not None
+    )
+    source = stage_code.module_source(root, code)
+    code_deps = _code_deps(project, module, source)
     at_end = after is None or after == order[-1]
     stage = _stage_entry(project, name, (inputs, code_deps, outputs), request, blank_line_after=not at_end)
     notes = _rewire(stages, after, dict(zip(inputs, outputs, strict=True))) if request.after else []
@@ -157,11 +159,8 @@ def plan_stage(project: Project, request: StageRequest) -> Plan:
     contents = {project.dvc_yaml: yamlio.dump(dvc)}
     if request.params:
         contents[project.params_yaml] = _params_text(project, name, request.params)
-    contents[module] = code
-    test = root / "tests" / "stages" / f"test_{name}.py"
-    contents[test] = stage_code.test_source(
-        name, project.package, has_params=bool(request.params), metrics=metrics, plots=plots
-    )
+    contents[module] = source
+    contents[root / "tests" / "stages" / f"test_{name}.py"] = stage_code.test_source(root, code)
     return Plan(root, contents, notes)
 
 

@@ -3,7 +3,9 @@ every bad invocation refused with exit 2 and no file changed."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -11,11 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from conftest import fail_replace_on, git
 from scaffold import atomic
 from scaffold.cli import cli
+from scaffold.imports import ImportGraph
 from scaffold.stages import Project, StageRequest, plan_stage
 
 
@@ -76,6 +80,154 @@ def test_featurize_after_prepare_adds_and_rewires_only(project: Path) -> None:
         "train",
         "evaluate",
     ]
+
+
+def stage_deps(project: Path, name: str) -> list[str]:
+    entries = yaml.safe_load((project / "dvc.yaml").read_text())["stages"][name]["deps"]
+    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
+
+
+@pytest.mark.parametrize(
+    ("args", "modules"),
+    [
+        ([], ["errors", "features", "schemas"]),  # schemas.py imports the feature spec
+        (["--params", "scale=1.5"], ["config", "errors", "features", "paths", "schemas"]),  # config: paths
+    ],
+    ids=["no-params", "params"],
+)
+def test_the_deps_are_the_frames_and_every_module_the_code_runs(
+    project: Path, args: list[str], modules: list[str]
+) -> None:
+    package = Project.find(project).package
+    assert add_stage(project, "featurize", "--after", "prepare", *args)[0] == 0
+    assert stage_deps(project, "featurize") == [
+        "data/processed/train.csv",
+        "data/processed/test.csv",
+        f"src/{package}/stages/featurize.py",
+        *(f"src/{package}/{module}.py" for module in modules),
+    ]
+
+
+def defined_names(module: Path) -> set[str]:
+    """The names a module defines or imports at its top level."""
+    names: set[str] = set()
+    for node in ast.parse(module.read_text()).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return names
+
+
+def imported_from_the_package(project: Path, source: Path) -> list[tuple[str, Path]]:
+    """(name, the package's module it is imported from) of each `from MODULE import name` of `source`."""
+    package = Project.find(project).package
+    found = []
+    for node in ast.walk(ast.parse(source.read_text())):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            parts = list(source.relative_to(project / "src").parent.parts)
+            origin = ".".join([*parts[: len(parts) - node.level + 1], *filter(None, [node.module])])
+        else:
+            origin = node.module or ""
+        if origin.split(".")[0] == package:
+            base = project / "src" / Path(*origin.split("."))
+            module = base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
+            found += [(alias.name, module) for alias in node.names]
+    return found
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["--params", "k=1", "--metrics", "reports/f.json", "--plots", "reports/f.csv"]]
+)
+def test_the_code_imports_only_what_the_project_defines(project: Path, args: list[str]) -> None:
+    """The generated code takes the schema from `SCHEMAS`: renaming a schema class cannot break it."""
+    package = Project.find(project).package
+    schemas = project / f"src/{package}/schemas.py"
+    classes = [node.name for node in ast.parse(schemas.read_text()).body if isinstance(node, ast.ClassDef)]
+    assert add_stage(project, "featurize", "--after", "prepare", *args)[0] == 0
+
+    for written in (f"src/{package}/stages/featurize.py", "tests/stages/test_featurize.py"):
+        source = project / written
+        for name, module in imported_from_the_package(project, source):
+            defined = defined_names(module) if module.name != "__init__.py" else set()
+            assert name in defined or (module.parent / f"{name}.py").is_file(), f"{written}: {name}"
+        assert not set(re.findall(r"\w+", source.read_text())) & set(classes), written  # no class name
+
+
+def test_the_model_is_fitted_and_judged_on_the_new_stages_frames(project: Path) -> None:
+    """paths.model_frames(), which the gate's holdout, the drift reference and the latency samples read,
+    follows the rewiring (paths.py needs only the standard library and yaml: this interpreter runs it)."""
+    package = Project.find(project).package
+    assert add_stage(project, "featurize", "--after", "prepare")[0] == 0
+    probe = (
+        f"from {package}.paths import model_frames\nframes = model_frames()\nprint(frames.train, frames.test)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-B", "-c", probe],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    outs = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]["featurize"]["outs"]
+    assert result.stdout.split() == outs == ["data/featurize/train.csv", "data/featurize/test.csv"]
+
+
+def test_a_projects_own_templates_replace_the_shipped_ones(project: Path) -> None:
+    """A team's templates/stage/stage.py.tmpl is what add-stage writes, and its imports are the deps."""
+    package = Project.find(project).package
+    template = project / "templates/stage/stage.py.tmpl"
+    template.parent.mkdir(parents=True)
+    template.write_text(
+        '"""Stage $name, our way."""\n\nimport sys\n\nfrom ..metrics import METRICS\n'
+        '#if params\nSECTION = "$name"\n#endif\n\n\ndef main() -> int:\n    return len(METRICS)\n'
+    )
+    assert add_stage(project, "featurize", "--after", "prepare", "--params", "k=1")[0] == 0
+    module = project / f"src/{package}/stages/featurize.py"
+    assert module.read_text() == (
+        '"""Stage featurize, our way."""\n\nimport sys\n\nfrom ..metrics import METRICS\n'
+        'SECTION = "featurize"\n\n\ndef main() -> int:\n    return len(METRICS)\n'
+    )
+    assert "def test_main_writes_each_output" in (project / "tests/stages/test_featurize.py").read_text()
+    expected = ImportGraph(package, lambda path: read_or_none(project / path)).closure(
+        f"src/{package}/metrics.py"
+    )
+    assert stage_deps(project, "featurize")[2:] == [f"src/{package}/stages/featurize.py", *expected]
+
+
+def read_or_none(path: Path) -> str | None:
+    return path.read_text() if path.is_file() else None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("#if nonsense\n#endif\n", ":1: expected `#if FLAG` or `#if not FLAG`"),
+        ("x = 1\n#if params\n", ":2: #if without #endif"),
+        ("#endif\n", ":1: #endif without #if"),
+        (
+            "#if params\n#else\n$name\n$stage\n#endif\n",
+            ":4: unknown placeholder $stage (known: name, package,",
+        ),
+        ("cost = 5$\n", ":1: `$` not followed by a name (write a dollar sign as $$)"),
+    ],
+    ids=["flag", "unclosed", "endif", "placeholder", "dollar"],
+)
+def test_a_broken_template_is_named_with_its_line(project: Path, text: str, message: str) -> None:
+    template = project / "templates/stage/test_stage.py.tmpl"
+    template.parent.mkdir(parents=True)
+    template.write_text(text)
+    before = snapshot(project)
+    code, output = add_stage(project, "featurize", "--after", "prepare")
+    assert code == 2, output
+    assert output.startswith(f"error: {template}{message}"), output
+    assert snapshot(project) == before
 
 
 def test_default_placement_is_after_the_last_stage(project: Path) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import fail_replace_on, git
+from conftest import dev_tool, fail_replace_on, git, render_into
 from scaffold import atomic
 from scaffold.cli import cli
 from scaffold.imports import ImportGraph
@@ -230,6 +232,20 @@ def test_a_broken_template_is_named_with_its_line(project: Path, text: str, mess
     assert snapshot(project) == before
 
 
+@pytest.mark.parametrize("name", ["featurize", "remove_duplicate_customer_records"])
+@pytest.mark.parametrize("args", [[], ["--params", "k=1", "--metrics", "r/f.json", "--plots", "r/f.csv"]])
+def test_the_written_code_is_lint_and_format_clean(project: Path, name: str, args: list[str]) -> None:
+    """By the project's own ruff settings (pyproject.toml), as its `make lint` runs them."""
+    assert add_stage(project, name, "--after", "prepare", *args)[0] == 0
+    package = Project.find(project).package
+    files = [f"src/{package}/stages/{name}.py", f"tests/stages/test_{name}.py"]
+    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        result = subprocess.run(
+            [dev_tool("ruff"), *command, *files], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_default_placement_is_after_the_last_stage(project: Path) -> None:
     original = (project / "dvc.yaml").read_text()
     params = (project / "params.yaml").read_bytes()
@@ -335,15 +351,29 @@ def test_outside_a_project_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 2 and "not a scaffold project" in output
 
 
-@pytest.mark.slow
-def test_the_new_stage_runs_is_tested_and_passes_the_projects_checks(project: Path) -> None:
-    """The acceptance story: add, reproduce, test, lint, and git sees only added and rewired lines."""
+def runner(project: Path) -> Callable[..., str]:
+    """Run a command in `project`; its output, or a failure showing it."""
 
     def run(*command: str) -> str:
         result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
         assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
         return result.stdout + result.stderr
 
+    return run
+
+
+def assert_conforms(project: Path) -> None:
+    from scaffold.check.engine import run_checks
+
+    git(project, "add", "--all")
+    assert run_checks(project).findings == []
+
+
+@pytest.mark.slow
+def test_the_new_stage_runs_is_tested_and_passes_the_projects_checks(project: Path) -> None:
+    """The acceptance story: add, reproduce, test, lint, check, and git sees only added and rewired lines;
+    then a change to the schema, which every stage's code imports, puts every stage out of date."""
+    run, package = runner(project), Project.find(project).package
     run("uv", "sync", "--locked", "--quiet")
     run("uv", "run", "dvc", "repro")
     git(project, "add", "--all")
@@ -360,9 +390,50 @@ def test_the_new_stage_runs_is_tested_and_passes_the_projects_checks(project: Pa
     assert "Data and pipelines are up to date." in run("uv", "run", "dvc", "status")
     run("uv", "run", "ruff", "check", ".")
     run("uv", "run", "ruff", "format", "--check", ".")
-    assert "passed" in run("uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "tests/stages")
-    numstat = git(project, "diff", "--numstat", "--", "dvc.yaml", "params.yaml").split()
-    assert numstat == ["16", "4", "dvc.yaml", "3", "0", "params.yaml"]  # 4 rewired lines, the rest added
+    tests = run("uv", "run", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "tests/stages")
+    assert "PASSED tests/stages/test_featurize.py::test_main_writes_each_output_with_its_rows" in tests
+    assert_conforms(project)
+    text = (project / "dvc.yaml").read_text()
+    block = text[text.index("  featurize:") : text.index("  train:")]  # with the blank line after it
+    numstat = git(project, "diff", "--numstat", "HEAD", "--", "dvc.yaml", "params.yaml").split()
+    rewired = 4  # train's and evaluate's cmd and deps
+    assert numstat == [str(block.count("\n") + rewired), str(rewired), "dvc.yaml", "3", "0", "params.yaml"]
+
+    with (project / f"src/{package}/schemas.py").open("a") as schemas:
+        schemas.write("# a change to the schemas module\n")
+    status = json.loads(run("uv", "run", "dvc", "status", "--json"))
+    stages = yaml.safe_load(text)["stages"]
+    assert {name: "modified" for name in stages} == {
+        name: changes[0]["changed deps"][f"src/{package}/schemas.py"] for name, changes in status.items()
+    }
+
+
+@pytest.mark.slow
+def test_in_a_kubeflow_project_of_another_task_the_compiled_pipeline_runs_the_new_stage(
+    tmp_path: Path,
+) -> None:
+    """Multiclass, orchestrated by Kubeflow: the new stage is a task between prepare and train, and the
+    project's own test runs the compiled tasks in order, as KFP would (the pipeline, featurize included)."""
+    project = render_into(tmp_path, {"task": "multiclass", "orchestrator": "kubeflow"})
+    run = runner(project)
+    run("uv", "sync", "--locked", "--quiet")
+    assert add_stage(project, "featurize", "--after", "prepare")[0] == 0
+
+    run("make", "kubeflow")
+    tasks = yaml.safe_load((project / "pipelines/pipeline.yaml").read_text())["root"]["dag"]["tasks"]
+    upstream = {name: sorted(task.get("dependentTasks", [])) for name, task in tasks.items()}
+    assert upstream == {
+        "prepare": [],
+        "featurize": ["prepare"],
+        "train": ["featurize"],
+        "evaluate": ["featurize", "train"],
+    }
+    tests = ["tests/stages/test_featurize.py", "tests/test_kubeflow.py"]  # the other stages are unchanged
+    assert " passed" in run("uv", "run", "pytest", "-q", "-p", "no:cacheprovider", *tests)
+    written = [f"src/{Project.find(project).package}/stages/featurize.py", *tests[:1]]
+    run("uv", "run", "ruff", "check", *written)
+    run("uv", "run", "ruff", "format", "--check", *written)
+    assert_conforms(project)
 
 
 def test_add_stage_imports_no_heavy_library(project: Path) -> None:
@@ -380,9 +451,5 @@ def test_add_stage_imports_no_heavy_library(project: Path) -> None:
 
 
 def test_the_project_still_conforms_after_adding_a_stage(project: Path) -> None:
-    from scaffold.check.engine import run_checks
-
     assert add_stage(project, "featurize", "--after", "prepare", "--params", "scale=1.5")[0] == 0
-    git(project, "add", "--all")
-    report = run_checks(project)
-    assert report.findings == []
+    assert_conforms(project)

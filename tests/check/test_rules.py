@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO_ROOT, git
+from conftest import REPO_ROOT, git, render_into
 from scaffold.check.base import Report, Rule
 from scaffold.check.engine import all_fixtures, all_rules, run_checks
 from scaffold.check.fixtures import Parsed, parse_json, parse_yaml
@@ -601,3 +601,10 @@ def test_a_stage_lists_what_its_code_imports(keys: dict[str, Any], missing: list
         [missing] if missing else []
     )
     assert all((problem.path, problem.line) == ("dvc.yaml", 2) for problem in problems)
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_every_tasks_stages_list_what_their_code_imports(tmp_path: Path, task: str) -> None:
+    """The default render (binary) passes every rule above; each task's stages run its own code."""
+    project = render_into(tmp_path, {"task": task})
+    assert run_checks(project, select=["DV105"]).findings == []

@@ -107,10 +107,11 @@ def _import_nodes(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
             continue
+        blocks: list[list[ast.stmt]]
         if isinstance(node, ast.If) and _is_type_checking(node.test):
             blocks = [node.orelse]
         else:
-            blocks = [getattr(node, field, ()) for field in _BLOCKS]
+            blocks = [getattr(node, field, []) for field in _BLOCKS]
             blocks += [handler.body for handler in getattr(node, "handlers", ())]
             blocks += [case.body for case in getattr(node, "cases", ())]
         for block in blocks:

@@ -1,140 +1,120 @@
-"""The source of a stage module and its test, as `scaffold add-stage` writes them into a project.
+"""The source of a stage module and its test, as `scaffold add-stage` writes them, from template files.
 
-Plain string formatting on purpose: importing jinja2 would cost add-stage a third of its time budget.
+A project's own `templates/stage/` comes first (a team's house style, as Kedro's `pipeline create` looks
+in the project's `templates/pipeline`), then the files shipped in `scaffold/templates/stage/`; each file is
+looked up on its own. A template is the file's text with `$name` placeholders (`string.Template`: `$$` is
+a dollar) and whole-line `#if FLAG`, `#if not FLAG`, `#else` and `#endif` (ruff's `# ` comments cannot be
+mistaken for them), nothing more: importing jinja2 would cost add-stage a third of its time budget.
+
+Placeholders: `$name` (the stage), `$package`, `$params_class`, `$params_fields` (one `    key: type` line
+per parameter), `$stage_imports` (the stage modules a test imports). Flags: `params`, `metrics`, `plots`.
 """
 
 from __future__ import annotations
 
+import string
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-MODULE = '''"""Stage `{name}`: transform each input frame into its output, as dvc.yaml wires them.
+from .errors import ScaffoldError
 
-Added by `scaffold add-stage`. dvc.yaml passes the files in pairs (`--input A --output B`); `run()` does the
-work on one validated frame. The generated `run()` returns the frame unchanged: put the stage's work there.
-"""
-
-from __future__ import annotations
-
-import argparse
-{json_import}import sys
-from collections.abc import Sequence
-{dataclass_import}from pathlib import Path
-
-import pandas as pd
-
-{config_import}from ..schemas import ProcessedCustomers
-
-{params_block}
-def run(frame: pd.DataFrame{run_parameter}) -> pd.DataFrame:
-    """Transform one frame; the frames read and written follow the processed-data schema."""
-    return ProcessedCustomers.validate(frame)
+SHIPPED = Path(__file__).resolve().parent / "templates" / "stage"
+PROJECT_TEMPLATES = Path("templates/stage")  # in the project: files there replace the shipped ones
+MODULE_TEMPLATE = "stage.py.tmpl"
+TEST_TEMPLATE = "test_stage.py.tmpl"
+FLAGS = ("params", "metrics", "plots")
 
 
-def main(argv: Sequence[str] = ()) -> None:
-    parser = argparse.ArgumentParser(description="Stage {name}: transform each --input into its --output.")
-    parser.add_argument("--input", type=Path, action="append", required=True, help="a frame to read (CSV)")
-    parser.add_argument("--output", type=Path, action="append", required=True, help="where to write it")
-{extra_arguments}    args = parser.parse_args(argv)
-    if len(args.input) != len(args.output):
-        parser.error("give as many --output as --input")
-{load_params}    rows = {{}}
-    for source, target in zip(args.input, args.output, strict=True):
-        result = run(pd.read_csv(source){run_argument})
-        target.parent.mkdir(parents=True, exist_ok=True)
-        result.to_csv(target, index=False)
-        rows[str(target)] = len(result)
-{reports}    summary = ", ".join(f"{{path}} ({{count}} rows)" for path, count in rows.items())
-    print(f"{name}: wrote {{summary}}")
+@dataclass(frozen=True)
+class StageCode:
+    """What the templates are filled with."""
+
+    name: str
+    package: str
+    params: dict[str, Any]
+    metrics: bool
+    plots: bool
+
+    def values(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "package": self.package,
+            "params_class": params_class(self.name),
+            "params_fields": "\n".join(f"    {key}: {type(v).__name__}" for key, v in self.params.items()),
+            "stage_imports": ", ".join(sorted({"prepare", self.name})),
+        }
+
+    def flags(self) -> dict[str, bool]:
+        return {"params": bool(self.params), "metrics": self.metrics, "plots": self.plots}
 
 
-if __name__ == "__main__":
-    main(sys.argv[1:])
-'''
-
-METRICS = """    if args.metrics:
-        args.metrics.parent.mkdir(parents=True, exist_ok=True)
-        args.metrics.write_text(json.dumps({"rows": sum(rows.values())}, indent=2) + "\\n", encoding="utf-8")
-"""
-
-PLOTS = """    if args.plots:
-        args.plots.parent.mkdir(parents=True, exist_ok=True)
-        frame = pd.DataFrame({"output": list(rows), "rows": list(rows.values())})
-        frame.to_csv(args.plots, index=False)
-"""
-
-TEST = '''"""Stage {name}: each input frame becomes one output frame, every row kept."""
-
-from __future__ import annotations
-
-from pathlib import Path
-
-import pandas as pd
-
-{config_import}from {package}.stages import {stage_imports}
-{params_helper}
-
-def test_run_keeps_every_row_and_column(workdir: Path, split: prepare.Split) -> None:
-    result = {name}.run(split.train{params_argument})
-    assert len(result) == len(split.train)
-    assert list(result.columns) == list(split.train.columns)
+def module_source(root: Path, code: StageCode) -> str:
+    """The stage module: `run()` on one validated frame, `main(argv) -> int` wiring files to it."""
+    return render(template_path(root, MODULE_TEMPLATE), code)
 
 
-def test_main_writes_each_output(workdir: Path, split: prepare.Split) -> None:
-    split.train.to_csv("train.csv", index=False)
-    split.test.to_csv("test.csv", index=False)
-    arguments = ["--input", "train.csv", "--output", "out/train.csv"]
-    arguments += ["--input", "test.csv", "--output", "out/test.csv"]
-{report_arguments}
-    {name}.main(arguments)
-
-    assert len(pd.read_csv("out/train.csv")) == len(split.train)
-    assert len(pd.read_csv("out/test.csv")) == len(split.test)
-{report_checks}'''
+def test_source(root: Path, code: StageCode) -> str:
+    """The stage's test, on the project's fixtures (`split`, `workdir`)."""
+    return render(template_path(root, TEST_TEMPLATE), code)
 
 
-def module_source(name: str, params: dict[str, Any], *, metrics: bool, plots: bool) -> str:
-    """The stage module; with params it reads its params.yaml section into a frozen dataclass."""
-    fields = "".join(f"    {key}: {type(value).__name__}\n" for key, value in params.items())
-    cls = params_class(name)
-    extra = ""
-    if metrics:
-        extra += '    parser.add_argument("--metrics", type=Path, help="JSON metrics to write")\n'
-    if plots:
-        extra += '    parser.add_argument("--plots", type=Path, help="CSV plot data to write")\n'
-    return MODULE.format(
-        name=name,
-        config_import="from ..config import load_section\n" if params else "",
-        dataclass_import="from dataclasses import dataclass\n" if params else "",
-        params_block=f"\n@dataclass(frozen=True)\nclass {cls}:\n{fields}\n" if params else "",
-        run_parameter=f", params: {cls}" if params else "",
-        load_params=f'    params = load_section("{name}", {cls})\n' if params else "",
-        run_argument=", params" if params else "",
-        json_import="import json\n" if metrics else "",
-        extra_arguments=extra,
-        reports=(METRICS if metrics else "") + (PLOTS if plots else ""),
-    )
+def template_path(root: Path, filename: str) -> Path:
+    """The project's own template `filename` if it has one, else the shipped one."""
+    own = root / PROJECT_TEMPLATES / filename
+    return own if own.is_file() else SHIPPED / filename
 
 
-def test_source(name: str, package: str, *, has_params: bool, metrics: bool, plots: bool) -> str:
-    arguments, checks = "", ""
-    if metrics:
-        arguments += '    arguments += ["--metrics", "out/metrics.json"]\n'
-        checks += '    assert Path("out/metrics.json").read_text().strip().startswith("{")\n'
-    if plots:
-        arguments += '    arguments += ["--plots", "out/plots.csv"]\n'
-        checks += '    assert list(pd.read_csv("out/plots.csv").columns) == ["output", "rows"]\n'
-    cls = params_class(name)
-    helper = f'\n\ndef params() -> {name}.{cls}:\n    return load_section("{name}", {name}.{cls})\n'
-    return TEST.format(
-        name=name,
-        package=package,
-        config_import=f"from {package}.config import load_section\n" if has_params else "",
-        params_helper=helper if has_params else "",
-        params_argument=", params()" if has_params else "",
-        stage_imports=", ".join(sorted({"prepare", name})),
-        report_arguments=arguments,
-        report_checks=checks,
-    )
+def render(path: Path, code: StageCode) -> str:
+    """The template at `path`, its `#if` blocks decided by `code`'s flags, its placeholders filled."""
+    return _filled(path, _kept_lines(path, code.flags()), code.values())
+
+
+def _kept_lines(path: Path, flags: dict[str, bool]) -> list[tuple[int, str]]:
+    """(number, text) of the template's lines that its `#if`/`#else`/`#endif` blocks keep."""
+    kept: list[tuple[int, str]] = []
+    blocks: list[tuple[int, bool]] = []  # (line, whether its lines are kept) of each open #if, innermost last
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for number, line in enumerate(lines, 1):
+        words = line.split()
+        directive = words[0] if words and words[0] in ("#if", "#else", "#endif") else None
+        if directive == "#if":
+            negated = len(words) == 3 and words[1] == "not"
+            if len(words) != 2 + negated or words[-1] not in flags:
+                raise ScaffoldError(
+                    f"expected `#if FLAG` or `#if not FLAG`, FLAG one of {', '.join(FLAGS)}",
+                    file=path,
+                    line=number,
+                )
+            blocks.append((number, flags[words[-1]] != negated))
+        elif directive in ("#else", "#endif") and not blocks:
+            raise ScaffoldError(f"{directive} without #if", file=path, line=number)
+        elif directive == "#else":
+            blocks[-1] = (blocks[-1][0], not blocks[-1][1])
+        elif directive == "#endif":
+            blocks.pop()
+        elif all(keep for _, keep in blocks):
+            kept.append((number, line))
+    if blocks:
+        raise ScaffoldError("#if without #endif", file=path, line=blocks[-1][0])
+    return kept
+
+
+def _filled(path: Path, kept: list[tuple[int, str]], values: dict[str, str]) -> str:
+    """The kept lines with their placeholders filled; a bad one is named with its line of the template."""
+    for number, line in kept:  # a placeholder is on one line: check each, to name the line
+        for match in string.Template.pattern.finditer(line):
+            name = match.group("named") or match.group("braced")
+            if match.group("invalid") is not None:
+                raise ScaffoldError(
+                    "`$` not followed by a name", file=path, line=number, hint="write a dollar sign as $$"
+                )
+            if name is not None and name not in values:
+                known = ", ".join(values)
+                raise ScaffoldError(
+                    f"unknown placeholder ${name}", file=path, line=number, hint=f"known: {known}"
+                )
+    return string.Template("".join(line for _, line in kept)).substitute(values)
 
 
 def params_class(name: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import stage_code, yamlio
 from .errors import ScaffoldError
+from .imports import ImportGraph
 
 STAGE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -142,8 +143,13 @@ def plan_stage(project: Project, request: StageRequest) -> Plan:
     if len(outputs) != len(inputs):
         raise ScaffoldError(f"give one --outs per input: {len(inputs)} inputs, {len(outputs)} outs")
 
+    code = stage_code.StageCode(
+        name, project.package, request.params, request.metrics is not None, request.plots is not None
+    )
+    source = stage_code.module_source(root, code)
+    code_deps = _code_deps(project, module, source)
     at_end = after is None or after == order[-1]
-    stage = _stage_entry(project, name, inputs, outputs, request, blank_line_after=not at_end)
+    stage = _stage_entry(project, name, (inputs, code_deps, outputs), request, blank_line_after=not at_end)
     notes = _rewire(stages, after, dict(zip(inputs, outputs, strict=True))) if request.after else []
     stages.insert(order.index(after) + 1 if after else 0, name, stage)
     if at_end and order:
@@ -153,12 +159,8 @@ def plan_stage(project: Project, request: StageRequest) -> Plan:
     contents = {project.dvc_yaml: yamlio.dump(dvc)}
     if request.params:
         contents[project.params_yaml] = _params_text(project, name, request.params)
-    metrics, plots = request.metrics is not None, request.plots is not None
-    contents[module] = stage_code.module_source(name, request.params, metrics=metrics, plots=plots)
-    test = root / "tests" / "stages" / f"test_{name}.py"
-    contents[test] = stage_code.test_source(
-        name, project.package, has_params=bool(request.params), metrics=metrics, plots=plots
-    )
+    contents[module] = source
+    contents[root / "tests" / "stages" / f"test_{name}.py"] = stage_code.test_source(root, code)
     return Plan(root, contents, notes)
 
 
@@ -169,22 +171,38 @@ def _check_name(name: str) -> None:
         )
 
 
+def _code_deps(project: Project, module: Path, code: str) -> list[str]:
+    """The new module and every module of the package it imports, directly or not: its deps besides the
+    frames it reads, in the template's order (its own module, then the others by path)."""
+    own = module.relative_to(project.root).as_posix()
+
+    def read(relative: str) -> str | None:
+        if relative == own:
+            return code
+        path = project.root / relative
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+
+    imported = ImportGraph(project.package, read).closure(own)
+    return [own, *(path for path in imported if path != own)]
+
+
 def _stage_entry(
     project: Project,
     name: str,
-    inputs: list[str],
-    outputs: list[str],
+    files: tuple[list[str], list[str], list[str]],
     request: StageRequest,
     *,
     blank_line_after: bool,
 ) -> Any:
-    """The dvc.yaml mapping of the new stage, built from YAML text so it takes the file's style."""
+    """The dvc.yaml mapping of the new stage, built from YAML text so it takes the file's style. `files`:
+    the frames it reads, the modules it runs, the frames it writes (one per frame read)."""
+    inputs, code_deps, outputs = files
     pairs = " ".join(
         f"--input {shlex.quote(i)} --output {shlex.quote(o)}" for i, o in zip(inputs, outputs, strict=True)
     )
     command = f"python -m {project.package}.stages.{name} {pairs}"
     lines = [f"{name}:", f"  cmd: {command}", "  deps:"]
-    lines += [f"    - {path}" for path in [*inputs, f"src/{project.package}/stages/{name}.py"]]
+    lines += [f"    - {path}" for path in [*inputs, *code_deps]]
     if request.params:
         lines += ["  params:", f"    - {name}"]
     lines += ["  outs:", *(f"    - {path}" for path in outputs)]

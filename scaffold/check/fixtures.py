@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,6 +131,17 @@ def entries(stage: Any, key: str) -> list[tuple[int, str]]:
     ]
 
 
+def stage_path(stage: Any, path: str) -> str:
+    """A dvc.yaml path relative to the project: the stage's `wdir` applied, `./` and `..` resolved."""
+    wdir = stage.get("wdir") if isinstance(stage, dict) else None
+    return posixpath.normpath(posixpath.join(str(wdir or "."), path))
+
+
+def within(path: str, folder: str) -> bool:
+    """`path` is `folder` or inside it."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
 # The fixtures several families use.
 
 
@@ -149,4 +161,13 @@ def git_files(root: Path) -> list[str]:
     return [name for name in result.stdout.decode().split("\0") if name] if result.returncode == 0 else []
 
 
-FIXTURES: tuple[Callable[..., Any], ...] = (package, dvc_yaml, git_files)
+def python_files(root: Path) -> dict[str, str]:
+    """The project's own Python sources (src/ and tests/), by relative path."""
+    return {
+        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8", errors="replace")
+        for folder in ("src", "tests")
+        for path in sorted((root / folder).rglob("*.py"))
+    }
+
+
+FIXTURES: tuple[Callable[..., Any], ...] = (package, dvc_yaml, git_files, python_files)

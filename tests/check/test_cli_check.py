@@ -29,11 +29,11 @@ def project(default_project: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def broken(project: Path) -> Path:
-    """The evaluate stage declares a parameter params.yaml lacks: exactly what PA101 finds."""
+    """The train stage declares a parameter params.yaml lacks: exactly what PA101 finds."""
     dvc_yaml = project / "dvc.yaml"
     text = dvc_yaml.read_text()
-    assert text.count("      - evaluate\n") == 1
-    dvc_yaml.write_text(text.replace("      - evaluate\n", "      - evaluate\n      - evaluate.min_recall\n"))
+    assert text.count("      - train\n") == 1
+    dvc_yaml.write_text(text.replace("      - train\n", "      - train\n      - train.no_such_key\n"))
     return project
 
 
@@ -57,7 +57,7 @@ def test_a_finding_at_error_level_exits_1(broken: Path) -> None:
     assert result.exit_code == 1
     line = next(line for line in result.stdout.splitlines() if " PA101 " in line)
     assert line.startswith("dvc.yaml:")
-    assert "'evaluate.min_recall'" in line
+    assert "'train.no_such_key'" in line
 
 
 def test_check_defaults_to_the_current_directory(broken: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,17 +88,17 @@ def test_ignore_on_the_command_line_skips_with_its_reason(broken: Path) -> None:
 
 
 def test_ignore_in_pyproject_reports_the_reason(broken: Path) -> None:
-    configure(broken, 'ignore = { PA101 = "evaluate reads its threshold only" }')
+    configure(broken, 'ignore = { PA101 = "train reads that key elsewhere" }')
     result = scaffold("check", str(broken), "--select", "PA", "--format", "markdown")
     assert result.exit_code == 0, result.output
-    assert "- PA101 stage-param-missing: ignored: evaluate reads its threshold only\n" in result.stdout
+    assert "- PA101 stage-param-missing: ignored: train reads that key elsewhere\n" in result.stdout
 
 
 @pytest.mark.parametrize("where", ["command-line", "pyproject"])
 def test_ignore_all_skips_every_rule_with_its_reason(broken: Path, where: str) -> None:
     if where == "pyproject":
         reason, arguments = "adopting the standard step by step", []
-        configure(broken, f'ignore = {{ ALL = "{reason}", PA101 = "evaluate reads its threshold only" }}')
+        configure(broken, f'ignore = {{ ALL = "{reason}", PA101 = "train reads that key elsewhere" }}')
     else:
         reason, arguments = "--ignore", ["--ignore", "ALL"]
 
@@ -106,7 +106,7 @@ def test_ignore_all_skips_every_rule_with_its_reason(broken: Path, where: str) -
 
     assert result.exit_code == 0, result.output
     rules = all_rules()
-    specific = {"PA101": "evaluate reads its threshold only"} if where == "pyproject" else {}
+    specific = {"PA101": "train reads that key elsewhere"} if where == "pyproject" else {}
     assert [line for line in result.stdout.splitlines() if line.startswith("skipped ")] == [
         f"skipped {code} {rule.name}: ignored: {specific.get(code, reason)}" for code, rule in rules.items()
     ]

@@ -10,10 +10,11 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
-from conftest import REPO_ROOT, git
+from conftest import REPO_ROOT, git, render_into
 from scaffold.check.base import Report, Rule
 from scaffold.check.engine import all_fixtures, all_rules, run_checks
 from scaffold.check.fixtures import Parsed, parse_json, parse_yaml
@@ -21,6 +22,7 @@ from scaffold.check.rules import FAMILIES
 from scaffold.check.rules.containers import Instruction, parse_dockerfile
 from scaffold.check.rules.template_version import Template
 from scaffold.check.testing import compute_check
+from scaffold.imports import ImportGraph
 
 PACKAGE = "customer_churn"
 CI = ".github/workflows/ci.yml"
@@ -118,9 +120,33 @@ def drop_ci_step(project: Path) -> None:
     path.write_text(text)
 
 
+def drop_dep(stage: str, dep: str) -> Callable[[Path], None]:
+    """Take `dep` out of the deps of `stage` in dvc.yaml."""
+
+    def mutate(project: Path) -> None:
+        path = project / "dvc.yaml"
+        lines = path.read_text().splitlines(keepends=True)
+        first = lines.index(f"  {stage}:\n")
+        last = next((n for n in range(first + 1, len(lines)) if re.match(r"\S|  \S", lines[n])), len(lines))
+        found = [n for n in range(first, last) if lines[n] == f"      - {dep}\n"]
+        assert len(found) == 1, f"{dep} is not a dep of {stage}: the template changed, update the test"
+        del lines[found[0]]
+        path.write_text("".join(lines))
+
+    return mutate
+
+
 def drop_healthcheck(project: Path) -> None:
     path = project / "Dockerfile.serve"
     text, count = re.subn(r"(?m)^HEALTHCHECK.*\\\n(?:.*\\\n)*.*\n", "", path.read_text())
+    assert count == 1
+    path.write_text(text)
+
+
+def misspell_a_metric_target(project: Path) -> None:
+    """`slas.metrics.<metric>: {min: ...}` becomes `{minimum: ...}`: a target has `min` and/or `max` only."""
+    path = project / "model_contract.yaml"
+    text, count = re.subn(r"(?m)^(    \w+: \{)min: ", r"\1minimum: ", path.read_text(), count=1)
     assert count == 1
     path.write_text(text)
 
@@ -151,6 +177,7 @@ BREAKS: list[tuple[str, Callable[[Path], None], str, int | str]] = [
     ("DV102", edit("dvc.yaml", "  train:\n", "  training:\n"), "dvc.yaml", r"^  training:$"),
     ("DV103", edit("dvc.yaml", "      - models/model\n", "      - build/model\n"), "dvc.yaml", "build/model"),
     ("DV104", commit("models/model/MLmodel", b"flavors: {}\n"), "dvc.yaml", r"^      - models/model$"),
+    ("DV105", drop_dep("train", f"src/{PACKAGE}/schemas.py"), "dvc.yaml", r"^  train:$"),
     ("PA001", replace_line("params.yaml", 3, BROKEN_YAML), "params.yaml", 3),
     ("PA101", edit("dvc.yaml", "      - train\n", "      - trainer\n"), "dvc.yaml", "- trainer$"),
     ("DA001", commit("data/processed/extra.csv"), "data/processed/extra.csv", 1),
@@ -171,9 +198,9 @@ BREAKS: list[tuple[str, Callable[[Path], None], str, int | str]] = [
     ),
     (
         "MC101",
-        edit("model_contract.yaml", "  min_accuracy: 0.80", "  min_accuracy: 1.5"),
+        misspell_a_metric_target,
         "model_contract.yaml",
-        "min_accuracy: 1.5",
+        r"^    \w+: \{minimum: ",
     ),
     (
         "MC102",
@@ -253,6 +280,8 @@ def test_breaking_a_rule_reports_it_where_it_is(
     assert [(finding.path, finding.line) for finding in found] == [(path, line_of(project, path, line))]
     if code == "DA005":
         assert "reads data/raw/churn.csv, which no stage writes" in found[0].message
+    if code == "DV105":  # the one module taken out of train's deps, and nothing else
+        assert found[0].message.endswith(f"deps lack src/{PACKAGE}/schemas.py"), found[0].message
     assert found[0].severity == all_rules()[code].severity
     assert codes(report) == {code}, report.findings  # only the rule broken
 
@@ -504,7 +533,7 @@ def test_deprecated_apis_give_line_and_column() -> None:
     assert [p.line for p in compute_check("AP003", python_files={"a.py": imports})] == [3]
 
 
-def stage(**keys: list[str] | str) -> Parsed:
+def stage(**keys: Any) -> Parsed:
     """A dvc.yaml with one stage `a` and, when given, a stage `b` producing `b_outs`."""
     b_outs = keys.pop("b_outs", None)
     stages = {"a": {"cmd": "x", **keys}}
@@ -540,3 +569,42 @@ def test_unversioned_stage_inputs(
     problems = compute_check("DA005", dvc_yaml=dvc_yaml, dvc_files=dvc_files)
     assert [problem.message.split(" reads ")[1].split(",")[0] for problem in problems] == unversioned
     assert all((problem.path, problem.line) == ("dvc.yaml", 2) for problem in problems)
+
+
+STAGE_CODE = {
+    "src/pkg/stages/a.py": "from ..schemas import SCHEMAS\nimport pkg.paths\n",
+    "src/pkg/schemas.py": "from .features import TARGET\n",
+    "src/pkg/features.py": "",
+    "src/pkg/paths.py": "",
+}
+ALL_OF_A = ["src/pkg/features.py", "src/pkg/paths.py", "src/pkg/schemas.py", "src/pkg/stages/a.py"]
+
+
+@pytest.mark.parametrize(
+    ("keys", "missing"),
+    [
+        ({"cmd": "python -m pkg.stages.a", "deps": ALL_OF_A}, []),
+        ({"cmd": "python -m pkg.stages.a", "deps": ALL_OF_A[1:]}, ["src/pkg/features.py"]),  # via schemas
+        ({"cmd": "python -m pkg.stages.a", "deps": ["src/pkg/stages/a.py"]}, ALL_OF_A[:3]),
+        ({"cmd": "python -m pkg.stages.a", "deps": ["src/pkg/"]}, []),  # a folder holding them
+        ({"cmd": "python3 src/pkg/stages/a.py --x 1", "deps": ["src/pkg/stages/a.py"]}, ALL_OF_A[:3]),
+        ({"cmd": "python stages/a.py", "wdir": "src/pkg", "deps": ["../../src/pkg"]}, []),
+        ({"cmd": ["echo start", "python -m pkg.stages.a"], "deps": []}, ALL_OF_A),
+        ({"cmd": "python -m othertool.run", "deps": []}, []),  # not the project's code
+        ({"cmd": "dvc exp show", "deps": []}, []),
+    ],
+    ids=["complete", "transitive", "own-only", "folder", "script", "wdir", "cmd-list", "other", "no-python"],
+)
+def test_a_stage_lists_what_its_code_imports(keys: dict[str, Any], missing: list[str]) -> None:
+    problems = compute_check("DV105", dvc_yaml=stage(**keys), import_graph=ImportGraph("pkg", STAGE_CODE.get))
+    assert [problem.message.partition(" deps lack ")[2].split(", ") for problem in problems] == (
+        [missing] if missing else []
+    )
+    assert all((problem.path, problem.line) == ("dvc.yaml", 2) for problem in problems)
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_every_tasks_stages_list_what_their_code_imports(tmp_path: Path, task: str) -> None:
+    """The default render (binary) passes every rule above; each task's stages run its own code."""
+    project = render_into(tmp_path, {"task": task})
+    assert run_checks(project, select=["DV105"]).findings == []

@@ -6,10 +6,9 @@ import posixpath
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from ..base import Problem, Rule
-from ..fixtures import Parsed, entries, files_ending, parse_yaml, stages_of
+from ..fixtures import Parsed, entries, files_ending, parse_yaml, stage_path, stages_of, within
 
 DATA_POINTERS = (".dvc", ".gitignore", ".gitkeep")
 LARGE_FILE_BYTES = 1024 * 1024
@@ -195,16 +194,6 @@ class DA004(Data):
                 yield Problem(dvc_file.error, relative, dvc_file.error_line)
             elif not dvc_file_outs(dvc_file):
                 yield Problem(f"{relative} has no `outs:` entry with a `path`", relative)
-
-
-def stage_path(stage: Any, path: str) -> str:
-    """A dvc.yaml path relative to the project: the stage's `wdir` applied, `./` and `..` resolved."""
-    wdir = stage.get("wdir") if isinstance(stage, dict) else None
-    return posixpath.normpath(posixpath.join(str(wdir or "."), path))
-
-
-def within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 class DA005(Data):

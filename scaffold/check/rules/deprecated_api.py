@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from ..base import Problem, Rule
 
@@ -31,15 +30,6 @@ STAGE_APIS = ("transition_model_version_stage", "get_latest_versions")
 
 class DeprecatedApi(Rule):
     family = "AP"
-
-
-def python_files(root: Path) -> dict[str, str]:
-    """The project's own Python sources (src/ and tests/), by relative path."""
-    return {
-        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8", errors="replace")
-        for folder in ("src", "tests")
-        for path in sorted((root / folder).rglob("*.py"))
-    }
 
 
 def nodes(python_files: dict[str, str], mentioning: tuple[str, ...]) -> Iterator[tuple[str, ast.AST]]:
@@ -170,4 +160,4 @@ class AP003(DeprecatedApi):
 
 
 RULES = (AP001, AP002, AP003)
-FIXTURES = (python_files,)
+FIXTURES = ()

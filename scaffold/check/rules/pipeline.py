@@ -1,4 +1,4 @@
-"""DV: the DVC pipeline, dvc.yaml: its stages, their commands, tests and outputs."""
+"""DV: the DVC pipeline, dvc.yaml: its stages, their commands, deps, tests and outputs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ...imports import ImportGraph
 from ..base import Problem, Rule
-from ..fixtures import Parsed, entries, stages_of
+from ..fixtures import Parsed, entries, stage_path, stages_of, within
 
 OUTPUT_ROOTS = ("data/", "models/", "reports/")
 
@@ -178,5 +179,70 @@ class DV104(Pipeline):
                     )
 
 
-RULES = (DV001, DV101, DV102, DV103, DV104)
-FIXTURES = ()
+def import_graph(package: str | None, python_files: dict[str, str]) -> ImportGraph | None:
+    """The imports between the package's modules, each module parsed when a rule first asks for it; None
+    without one package under src/."""
+    return ImportGraph(package, python_files.get) if package is not None else None
+
+
+def stage_modules(stage: Any, graph: ImportGraph) -> list[tuple[str, str]]:
+    """(target, file) of each module of the package that a stage's `cmd` runs: `python -m PKG.MODULE`
+    (a package runs its `__main__.py`), or `python src/PKG/....py`."""
+    commands = stage.get("cmd") if isinstance(stage, dict) else None
+    found = []
+    for command in commands if isinstance(commands, list) else [commands]:
+        try:
+            tokens = shlex.split(str(command or ""))
+        except ValueError:
+            tokens = str(command).split()
+        target = _python_target(tokens)
+        if target is None:
+            continue
+        if target.endswith(".py"):
+            path = stage_path(stage, target)
+            file = path if within(path, f"src/{graph.package}") else None
+        else:
+            file = graph.module_file(target)
+            if file is not None and file.endswith("/__init__.py"):
+                file = graph.module_file(f"{target}.__main__") or file
+        if file is not None:
+            found.append((target, file))
+    return found
+
+
+class DV105(Pipeline):
+    """Every stage's deps list each module of the package that its code imports, directly or not."""
+
+    name = "stage-import-not-in-deps"
+    requires = frozenset({"DV001"})
+
+    @staticmethod
+    def check(dvc_yaml: Parsed, import_graph: ImportGraph | None) -> Iterator[Problem]:
+        """A stage runs a module of the project's package, and its `deps` lack that module or one it imports,
+        directly or through other modules of the package.
+
+        DVC reruns a stage only when one of its deps changes: change the missing module (a schema, the feature
+        spec, a metric) and `dvc repro` keeps the outputs the old code made, while `dvc status` says the
+        pipeline is up to date. Add the paths named to the stage's `deps` (a folder that holds them, such as
+        `src/<package>`, counts too); `scaffold add-stage` writes the full list for the stages it adds.
+        """
+        if import_graph is None:
+            return
+        for name, stage in stages_of(dvc_yaml).items():
+            deps = [stage_path(stage, path) for _, path in entries(stage, "deps")]
+            for target, file in stage_modules(stage, import_graph):
+                missing = [
+                    module
+                    for module in import_graph.closure(file)
+                    if not any(within(module, dep) for dep in deps)
+                ]
+                if missing:
+                    yield Problem(
+                        f"stage {name!r} runs {target}; its deps lack {', '.join(missing)}",
+                        "dvc.yaml",
+                        dvc_yaml.line("stages", name),
+                    )
+
+
+RULES = (DV001, DV101, DV102, DV103, DV104, DV105)
+FIXTURES = (import_graph,)

@@ -60,6 +60,17 @@ def test_a_target_that_is_not_a_number_is_named(tmp_path: Path, shipped: str) ->
     )
 
 
+def test_a_target_outside_its_metrics_range_is_named(tmp_path: Path, shipped: str) -> None:
+    name = next(iter(yaml.safe_load(shipped)["slas"]["metrics"]))
+    definitions = json.loads(SCHEMA_FILE.read_text())
+    reference = definitions["properties"]["slas"]["properties"]["metrics"]["properties"][name]["$ref"]
+    bounds = definitions["$defs"][reference.rsplit("/", 1)[1]]["properties"]["min"]
+    value = bounds["maximum"] + 1 if "maximum" in bounds else bounds["minimum"] - 1
+    line = next(line for line in shipped.splitlines() if line.strip().startswith(f"{name}:"))
+    text = shipped.replace(line, f"    {name}: " + "{min: " + str(value) + "}", 1)
+    assert broken(tmp_path, text).startswith(f"{line_of(text, f'{name}: ')}: slas.metrics.{name}.min: {value} is")
+
+
 def test_a_metric_of_another_task_is_named_with_its_line(tmp_path: Path, shipped: str) -> None:
     other = next(
         name for task, metrics in BY_TASK.items() if task != TASK for name in metrics if name not in METRICS

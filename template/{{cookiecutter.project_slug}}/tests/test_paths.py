@@ -4,25 +4,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.paths import TEST_SPLIT, TRAIN_SPLIT, model_frames
+from {{ cookiecutter.package_name }}.paths import PACKAGE, TEST_SPLIT, TRAIN_SPLIT, model_frames
+
+PIPELINE = f"""stages:
+  train:
+    cmd: python -m {PACKAGE}.stages.train --train-data {{train}}
+  evaluate:
+    cmd: python -m {PACKAGE}.stages.evaluate --test-data {{test}}
+"""
 
 
-def test_the_pipeline_as_shipped_fits_and_judges_the_split(project_root: Path) -> None:
-    frames = model_frames(project_root / "dvc.yaml")
-    assert (frames.train, frames.test) == (TRAIN_SPLIT, TEST_SPLIT)
-
-
-def test_a_rewired_pipeline_moves_them(project_root: Path, tmp_path: Path) -> None:
-    text = (project_root / "dvc.yaml").read_text()
-    rewired = text.replace(f"--train-data {TRAIN_SPLIT}", "--train-data data/featurize/train.csv")
-    rewired = rewired.replace(f"--test-data {TEST_SPLIT}", "--test-data data/featurize/test.csv")
-    assert rewired.count("data/featurize/") == 2
-    (tmp_path / "dvc.yaml").write_text(rewired)
-    frames = model_frames(tmp_path / "dvc.yaml")
+def test_they_are_what_the_train_and_evaluate_stages_read(tmp_path: Path) -> None:
+    pipeline = tmp_path / "dvc.yaml"
+    pipeline.write_text(PIPELINE.format(train="data/featurize/train.csv", test="data/featurize/test.csv"))
+    frames = model_frames(pipeline)
     assert (frames.train, frames.test) == (Path("data/featurize/train.csv"), Path("data/featurize/test.csv"))
+
+
+def test_the_projects_pipeline_names_frames_that_a_stage_writes(project_root: Path) -> None:
+    import yaml
+
+    stages = yaml.safe_load((project_root / "dvc.yaml").read_text())["stages"]
+    written = {
+        str(next(iter(out))) if isinstance(out, dict) else str(out)
+        for stage in stages.values()
+        for out in stage.get("outs", [])
+    }
+    frames = model_frames(project_root / "dvc.yaml")
+    assert {frames.train.as_posix(), frames.test.as_posix()} <= written
 
 
 def test_without_a_readable_dvc_yaml_they_are_the_split(tmp_path: Path) -> None:
     (tmp_path / "dvc.yaml").write_text("stages: [\n")
     assert model_frames(tmp_path / "dvc.yaml") == model_frames(tmp_path / "missing.yaml")
-    assert model_frames(tmp_path / "missing.yaml").train == TRAIN_SPLIT
+    assert (model_frames(tmp_path / "missing.yaml").train, model_frames(tmp_path / "missing.yaml").test) == (
+        TRAIN_SPLIT,
+        TEST_SPLIT,
+    )

@@ -158,9 +158,9 @@ def biased(split: prepare.Split, attribute: str) -> prepare.Split:
 
     def rebias(frame: pd.DataFrame) -> pd.DataFrame:
         first = frame[attribute].astype(str) == groups[0]
-        if TASK == "regression":  # one group is predicted far worse: its targets are noise
-            noise = np.random.default_rng(0).normal(0, frame[TARGET].std() * 5, len(frame))
-            target = frame[TARGET].where(~first, (frame[TARGET] + np.abs(noise)))
+        if TASK == "regression":  # one group is predicted far worse: its targets, shuffled, are noise
+            shuffled = frame[TARGET].sample(frac=1.0, random_state=0).to_numpy()
+            target = frame[TARGET].where(~first, shuffled)
         else:  # one group always gets the last class; the others keep theirs
             target = frame[TARGET].where(~first, CLASSES[-1])
         return frame.assign(**{TARGET: target.astype(frame[TARGET].dtype)})

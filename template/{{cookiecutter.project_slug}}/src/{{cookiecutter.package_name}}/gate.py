@@ -79,7 +79,7 @@ def improvement(
     comparison = ">" if metric.higher_is_better else "<"
     sign = "+" if metric.higher_is_better else "-"
     bar = metric.bar(reference, margin)
-    limit = f"{comparison} {bar:.4f} ({champion}: {reference} {sign} {margin:g} x |{reference}|)"
+    limit = f"{comparison} {bar:.4f} ({champion}: {reference} {sign} {margin:g} x abs({reference}))"
     return Rule(
         f"{name} improvement over champion",
         metrics[name],

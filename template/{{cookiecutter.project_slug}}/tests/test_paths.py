@@ -6,17 +6,17 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }}.paths import PACKAGE, TEST_SPLIT, TRAIN_SPLIT, model_frames
 
-PIPELINE = f"""stages:
+PIPELINE = """stages:
   train:
-    cmd: python -m {PACKAGE}.stages.train --train-data {{train}}
+    cmd: python -m PACKAGE.stages.train --train-data TRAIN
   evaluate:
-    cmd: python -m {PACKAGE}.stages.evaluate --test-data {{test}}
-"""
+    cmd: python -m PACKAGE.stages.evaluate --test-data TEST
+""".replace("PACKAGE", PACKAGE)
 
 
 def test_they_are_what_the_train_and_evaluate_stages_read(tmp_path: Path) -> None:
     pipeline = tmp_path / "dvc.yaml"
-    pipeline.write_text(PIPELINE.format(train="data/featurize/train.csv", test="data/featurize/test.csv"))
+    pipeline.write_text(PIPELINE.replace("TRAIN", "data/featurize/train.csv").replace("TEST", "data/featurize/test.csv"))
     frames = model_frames(pipeline)
     assert (frames.train, frames.test) == (Path("data/featurize/train.csv"), Path("data/featurize/test.csv"))
 

@@ -92,8 +92,11 @@ def stage_deps(project: Path, name: str) -> list[str]:
 @pytest.mark.parametrize(
     ("args", "modules"),
     [
-        ([], ["errors", "features", "schemas"]),  # schemas.py imports the feature spec
-        (["--params", "scale=1.5"], ["config", "errors", "features", "paths", "schemas"]),  # config: paths
+        ([], ["errors", "features", "frames", "schemas"]),  # schemas.py imports the feature spec and reader
+        (
+            ["--params", "scale=1.5"],
+            ["config", "errors", "features", "frames", "paths", "schemas"],
+        ),  # config: paths
     ],
     ids=["no-params", "params"],
 )

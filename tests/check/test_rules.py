@@ -455,7 +455,11 @@ def test_schema_errors_name_the_key(tmp_path: Path, default_project: Path) -> No
     schema = json.loads((default_project / f"src/{PACKAGE}/model_contract.schema.json").read_text())
     text = (default_project / "model_contract.yaml").read_text().replace("owner: ", "ownr: ")
     problems = compute_check(
-        "MC101", contract=parsed(tmp_path, "c.yaml", text), contract_schema=schema, package=PACKAGE
+        "MC101",
+        contract=parsed(tmp_path, "c.yaml", text),
+        contract_schema=schema,
+        package=PACKAGE,
+        task="binary",
     )
     assert sorted(problem.message for problem in problems) == [
         "model.ownr: unknown key (not in the contract's schema)",

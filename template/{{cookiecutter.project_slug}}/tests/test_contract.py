@@ -68,7 +68,8 @@ def test_a_target_outside_its_metrics_range_is_named(tmp_path: Path, shipped: st
     value = bounds["maximum"] + 1 if "maximum" in bounds else bounds["minimum"] - 1
     line = next(line for line in shipped.splitlines() if line.strip().startswith(f"{name}:"))
     text = shipped.replace(line, f"    {name}: " + "{min: " + str(value) + "}", 1)
-    assert broken(tmp_path, text).startswith(f"{line_of(text, f'{name}: ')}: slas.metrics.{name}.min: {value} is")
+    expected = f"{line_of(text, f'{name}: ')}: slas.metrics.{name}.min: {value} is"
+    assert broken(tmp_path, text).startswith(expected)
 
 
 def test_a_metric_of_another_task_is_named_with_its_line(tmp_path: Path, shipped: str) -> None:

@@ -16,9 +16,10 @@ PIPELINE = """stages:
 
 def test_they_are_what_the_train_and_evaluate_stages_read(tmp_path: Path) -> None:
     pipeline = tmp_path / "dvc.yaml"
-    pipeline.write_text(PIPELINE.replace("TRAIN", "data/featurize/train.csv").replace("TEST", "data/featurize/test.csv"))
+    train, test = "data/featurize/train.csv", "data/featurize/test.csv"
+    pipeline.write_text(PIPELINE.replace("TRAIN", train).replace("TEST", test))
     frames = model_frames(pipeline)
-    assert (frames.train, frames.test) == (Path("data/featurize/train.csv"), Path("data/featurize/test.csv"))
+    assert (frames.train, frames.test) == (Path(train), Path(test))
 
 
 def test_the_projects_pipeline_names_frames_that_a_stage_writes(project_root: Path) -> None:

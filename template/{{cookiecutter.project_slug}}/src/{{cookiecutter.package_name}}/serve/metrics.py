@@ -3,8 +3,8 @@
 Each app gets its own registry (tests create several apps). With several gunicorn workers, set
 PROMETHEUS_MULTIPROC_DIR and /metrics aggregates every worker's values. What is predicted is counted by the
 task: `predictions_total` by predicted class for classifiers, `prediction_probability` (the positive class's)
-for a binary one, `prediction_value` for regression, in buckets from the training target's deciles (recorded with
-the model), so the histogram fits whatever the target's scale.
+for a binary one, `prediction_value` for regression, in buckets from the training target's deciles
+(recorded with the model), so the histogram fits whatever the target's scale.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write `frame` at `path` in the format its suffix names, without the index (as `read_table` reads it)."""
+    """Write `frame` at `path` in the format its suffix names, without the index (as `read_table` reads)."""
     if path.suffix.lower() in PARQUET_SUFFIXES:
         frame.to_parquet(path, index=False)
     else:

@@ -1,9 +1,9 @@
 """Time `scaffold new --data` on a 1 GB CSV, and its peak memory, next to `scaffold new` on the example.
 
-    uv run --with numpy python bench/bench_new_data.py [--rows 10500000] [--keep /tmp/big.csv] [-n 3]
+    uv run --with numpy python bench/bench_new_data.py [--rows 15500000] [--keep /tmp/big.csv] [-n 3]
 
 The table is made here from a fixed seed (pyarrow, in blocks): an id, six numbers (one with gaps), three
-categories, a binary target; about 100 bytes a row, so 10.5 million rows are about 1 GB. Each run renders into
+categories, a binary target; about 66 bytes a row, so 15.5 million rows are about 1 GB. Each run renders into
 a new directory, with its hooks: the profile of the table (one streaming pass), the render, the copy into
 data/raw/, `dvc add`, `dvc push` to the local remote and `uv lock`. Peak memory is the largest resident set of
 the `scaffold` process and of every process it started (getrusage of the children, which includes the hook,
@@ -88,7 +88,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=10_500_000)
+    parser.add_argument("--rows", type=int, default=15_500_000)
     parser.add_argument("--keep", type=Path, help="make the table here once and reuse it")
     parser.add_argument("-n", type=int, default=3, help="runs of each command")
     parser.add_argument("--wait-quiet", type=float, default=600)

@@ -14,6 +14,7 @@ PAGES = (
     "getting-started",
     "template",
     "project",
+    "your-data",
     "contract",
     "serving",
     "monitoring",

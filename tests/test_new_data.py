@@ -181,3 +181,18 @@ def test_close_matches_of_a_mistyped_target_are_named(tmp_path: Path) -> None:
 def test_data_options_come_together(tmp_path: Path, options: list[str], message: str) -> None:
     code, _, err = new(*options, output=tmp_path / "out")
     assert code == 2 and message in err
+
+
+@pytest.mark.parametrize(("ids", "repeats"), [(["a", "b", "c", "d"], 0), (["a", "b", "a", "c", "a"], 2)])
+def test_colliding_id_hashes_are_settled_on_the_ids_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: list[str], repeats: int
+) -> None:
+    """Every id hashed alike (the worst collision): the count of repeated ids is still exact."""
+    import pyarrow as pa
+
+    from scaffold.tables import profile
+
+    monkeypatch.setattr(profile, "hashes", lambda values: pa.array([7] * len(values.drop_null()), pa.int64()))
+    path = tmp_path / "t.csv"
+    path.write_text("id,y\n" + "".join(f"{value},{index % 2}\n" for index, value in enumerate(ids)))
+    assert profile.profile(path, unique="id").duplicated_ids == repeats

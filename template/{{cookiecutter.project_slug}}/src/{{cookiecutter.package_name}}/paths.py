@@ -29,6 +29,7 @@ INFERENCE_LOG = Path("logs/inference.jsonl")
 PARAMS_FILE = Path("params.yaml")
 CONTRACT_FILE = Path("model_contract.yaml")
 PIPELINE_FILE = Path("dvc.yaml")
+PROMETHEUS_DIR = Path("monitoring/prometheus")  # `make rules` writes it from the contract
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 

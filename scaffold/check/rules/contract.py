@@ -216,8 +216,8 @@ class MC201(Contract):
         held: set[str] = set()
         for rule, path in alerts(prometheus_rules):
             labels = rule.get("labels")
-            key = labels.get("contract") if isinstance(labels, dict) else None
-            expected = contract_value(contract.data, key) if isinstance(key, str) else None
+            key = str(labels.get("contract", "")) if isinstance(labels, dict) else ""
+            expected = contract_value(contract.data, key) if key else None
             found = THRESHOLD.search(str(rule.get("expr", "")))
             if expected is None or found is None:
                 continue

@@ -203,6 +203,21 @@ def test_without_a_fairness_section_the_rule_is_not_configured(
     assert "| fairness | - | not configured | not configured |" in GATE_MARKDOWN.read_text()
 
 
+def test_an_unstated_governance_field_fails_the_gate_naming_it(
+    write_contract: ContractWriter, train_candidate: Trainer
+) -> None:
+    contract = write_contract(slas=NO_TARGETS, model=dict(intended_use="  ", approvers=[]))
+    train_candidate()
+
+    outcome = registry.promote(contract, **FAST)
+
+    assert not outcome.promoted and failed_rules() == ["model.intended_use", "model.approvers"]
+    assert "(model.intended_use, model.approvers)" in outcome.message
+    report = GATE_MARKDOWN.read_text()
+    assert "| model.intended_use | - | stated in model_contract.yaml | **FAIL** |" in report
+    assert "champion" not in aliases(f"model-{contract.parent.name}")
+
+
 def test_rollback_restores_the_former_champion(
     write_contract: ContractWriter, train_candidate: Trainer
 ) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import task
-from .contract import Contract, ContractError, Promotion
+from .contract import GOVERNANCE_FIELDS, Contract, ContractError, Promotion
 from .fairness import GroupParity, parity
 from .features import TARGET
 from .metrics import METRICS, score
@@ -27,6 +27,7 @@ from .schemas import SCHEMAS
 LATENCY_SAMPLES = 200
 LATENCY_WARMUP = 20
 NOT_CONFIGURED = "not configured"
+STATED = "stated in model_contract.yaml"
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,14 @@ def fairness_rule(
     return rule, result
 
 
+def governance_rules(contract: Contract) -> list[Rule]:
+    """One rule per governance field of the contract (owner, intended use, limitations, approvers)."""
+    unstated = contract.model.unstated()
+    return [
+        Rule(f"model.{field}", None, STATED, f"model.{field}" not in unstated) for field in GOVERNANCE_FIELDS
+    ]
+
+
 def check(
     *,
     candidate: Any,
@@ -141,7 +150,7 @@ def check(
     actual = frame[TARGET].to_numpy()
     predictions = task.predict(candidate, frame)
     metrics = score(actual, predictions)
-    rules = metric_rules(metrics, contract)
+    rules = governance_rules(contract) + metric_rules(metrics, contract)
     champion_metrics = None
     if champion is not None:
         champion_metrics = score(actual, task.predict(champion, frame))
@@ -181,7 +190,7 @@ def to_markdown(result: GateResult) -> str:
         "|---|---|---|---|",
         *(
             f"| {r.name} | {'-' if r.value is None else r.value} | {r.limit} | "
-            f"{'**FAIL**' if not r.passed else 'pass' if r.value is not None else NOT_CONFIGURED} |"
+            f"{'**FAIL**' if not r.passed else NOT_CONFIGURED if r.limit == NOT_CONFIGURED else 'pass'} |"
             for r in result.rules
         ),
     ]

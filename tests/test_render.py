@@ -28,6 +28,7 @@ PACKAGE_FILES = [
     "frames.py",
     "gate.py",
     "metrics.py",
+    "model_card.py",
     "model_contract.schema.json",
     "monitor/__init__.py",
     "monitor/drift.py",

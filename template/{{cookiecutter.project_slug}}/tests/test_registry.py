@@ -18,10 +18,16 @@ import pytest
 from mlflow import MlflowClient
 
 from {{ cookiecutter.package_name }} import registry, task
-from {{ cookiecutter.package_name }}.contract import load_contract
+from {{ cookiecutter.package_name }}.contract import Contract, load_contract
 from {{ cookiecutter.package_name }}.features import CLASSES, TARGET, TASK
 from {{ cookiecutter.package_name }}.metrics import METRICS
-from {{ cookiecutter.package_name }}.paths import GATE_JSON, GATE_MARKDOWN, TEST_SPLIT
+from {{ cookiecutter.package_name }}.paths import (
+    GATE_JSON,
+    GATE_MARKDOWN,
+    MODEL_CARD_JSON,
+    MODEL_CARD_MARKDOWN,
+    TEST_SPLIT,
+)
 from {{ cookiecutter.package_name }}.stages import evaluate, prepare
 
 Trainer = Callable[..., dict[str, str]]
@@ -71,6 +77,33 @@ def test_the_first_model_is_promoted(write_contract: ContractWriter, train_candi
     assert report["passed"] is True and report["champion"] is None
     assert set(report["metrics"]) == set(METRICS)
     assert "# Promotion gate: PASSED" in GATE_MARKDOWN.read_text()
+
+
+def test_a_promotion_writes_and_stores_the_model_card(
+    write_contract: ContractWriter, train_candidate: Trainer, contract: Contract
+) -> None:
+    """The card quotes the contract and the gate, and records lineage; it is the version's description and an
+    artifact of the training run."""
+    path = write_contract(slas=NO_TARGETS)
+    run = train_candidate()
+
+    registry.promote(path, **FAST)
+
+    card = json.loads(MODEL_CARD_JSON.read_text())
+    markdown = MODEL_CARD_MARKDOWN.read_text()
+    model = contract.model
+    assert (card["intended_use"], card["limitations"]) == (model.intended_use, model.limitations)
+    assert model.intended_use in markdown and model.limitations in markdown
+    assert card["metrics"] == json.loads(GATE_JSON.read_text())["metrics"]
+    assert {rule["name"] for rule in card["gate"]["rules"]} >= {"model.intended_use", "model size (MB)"}
+    assert card["lineage"]["mlflow_run_id"] == run["run_id"]
+    assert {"git_commit", "params_sha256"} <= set(card["lineage"])
+    if contract.fairness is not None:
+        assert card["group_metrics"] and f"## Metrics by {contract.fairness.protected_attribute}" in markdown
+    name = f"model-{path.parent.name}"
+    assert MlflowClient().get_model_version(name, "1").description == markdown
+    stored = {item.path for item in MlflowClient().list_artifacts(run["run_id"], "model_card")}
+    assert stored == {"model_card/model_card.md", "model_card/model_card.json"}
 
 
 def test_each_metric_target_of_the_contract_is_enforced(
@@ -255,6 +288,7 @@ def test_export_writes_the_champion_for_the_serving_image(
 
     assert message == f"@champion is version 1: exported to {destination}"
     assert (destination / "VERSION").read_text() == "1\n"
+    assert (destination / "model_card.md").read_text().startswith("# Model card: ")
     holdout = pd.read_csv(TEST_SPLIT)
     exported = task.predict(mlflow.sklearn.load_model(str(destination)), holdout)
     trained = task.predict(mlflow.sklearn.load_model(str(workdir / "models" / "model")), holdout)

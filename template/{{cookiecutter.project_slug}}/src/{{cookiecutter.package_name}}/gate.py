@@ -7,8 +7,10 @@ rule carries its value and limit, so reports/gate.md shows a reviewer exactly wh
 from __future__ import annotations
 
 import json
+import math
 import time
-from dataclasses import asdict, dataclass
+import warnings
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from . import task
 from .contract import GOVERNANCE_FIELDS, Contract, ContractError, Promotion
-from .fairness import GroupParity, parity
+from .fairness import MISSING_GROUP, GroupParity, parity
 from .features import TARGET
 from .metrics import METRICS, score
 from .paths import GATE_JSON, GATE_MARKDOWN
@@ -47,6 +49,8 @@ class GateResult:
     metrics: dict[str, float]
     champion_metrics: dict[str, float] | None
     fairness: GroupParity | None = None
+    # The candidate's metrics on each group of the protected attribute (those defined on the group's rows).
+    group_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -134,6 +138,34 @@ def governance_rules(contract: Contract) -> list[Rule]:
     ]
 
 
+def group_metrics(
+    groups: pd.Series, actual: np.ndarray, predictions: task.Predictions
+) -> dict[str, dict[str, float]]:
+    """Each metric of the task on each group's rows, but those a group's rows cannot define."""
+    labels = groups.astype(object).where(groups.notna(), MISSING_GROUP).astype(str).to_numpy()
+    by_group = {}
+    for group in sorted(set(labels)):
+        rows = labels == group
+        probabilities = predictions.probabilities
+        part = replace(
+            predictions,
+            predicted=predictions.predicted[rows],
+            probabilities=None if probabilities is None else probabilities[rows],
+        )
+        values = {}
+        for name, metric in METRICS.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # scikit-learn warns on a group of one class, then NaN
+                try:
+                    value = float(metric.compute(actual[rows], part))
+                except ValueError:
+                    continue
+            if math.isfinite(value):
+                values[name] = round(value, 4)
+        by_group[group] = values
+    return by_group
+
+
 def check(
     *,
     candidate: Any,
@@ -173,6 +205,9 @@ def check(
         metrics=metrics,
         champion_metrics=champion_metrics,
         fairness=parity_result,
+        group_metrics=group_metrics(frame[contract.fairness.protected_attribute], actual, predictions)
+        if contract.fairness is not None
+        else {},
     )
 
 

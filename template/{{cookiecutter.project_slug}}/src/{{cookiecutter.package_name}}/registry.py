@@ -35,10 +35,20 @@ from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
-from . import gate
-from .contract import load_contract
+from . import gate, model_card
+from .contract import Contract, load_contract
 from .errors import ProjectError, reports_errors
-from .paths import CONTRACT_FILE, EXPORT_DIR, MODEL_DIR, PARAMS_FILE, RAW_DATA, RUN_FILE, model_frames
+from .paths import (
+    CONTRACT_FILE,
+    EXPORT_DIR,
+    MODEL_CARD_JSON,
+    MODEL_CARD_MARKDOWN,
+    MODEL_DIR,
+    PARAMS_FILE,
+    RAW_DATA,
+    RUN_FILE,
+    model_frames,
+)
 from .tracking import TrackingUnavailable, start_tracking, tracking_uri
 
 CHAMPION, CHALLENGER, PREVIOUS = "champion", "challenger", "previous"
@@ -86,6 +96,20 @@ def register_candidate(client: MlflowClient, name: str, run: dict[str, str]) -> 
     return mlflow.register_model(run["model_uri"], name, tags=provenance())
 
 
+def write_model_card(
+    client: MlflowClient, contract: Contract, result: gate.GateResult, version: ModelVersion, run_id: str
+) -> None:
+    """reports/model_card.md and .json; the markdown becomes the version's description, both files artifacts
+    of the training run (under model_card/)."""
+    tags = client.get_model_version(contract.model.name, version.version).tags
+    lineage = {key: tags[key] for key in ("git_commit", "data_md5", "params_sha256") if key in tags}
+    card = model_card.build(contract, result, version=str(version.version), run_id=run_id, lineage=lineage)
+    markdown = model_card.write(card)
+    client.update_model_version(contract.model.name, version.version, description=markdown)
+    for path in (MODEL_CARD_MARKDOWN, MODEL_CARD_JSON):
+        client.log_artifact(run_id, str(path), artifact_path="model_card")
+
+
 def promote(
     contract_path: Path = CONTRACT_FILE,
     *,
@@ -120,6 +144,7 @@ def promote(
         latency_samples=latency_samples,
     )
     gate.write_reports(result)
+    write_model_card(client, contract, result, candidate, run["run_id"])
     client.set_model_version_tag(name, candidate.version, "gate", "passed" if result.passed else "failed")
     client.set_model_version_tag(name, candidate.version, "contract_version", contract.model.version)
     failed = ", ".join(rule.name for rule in result.failures)
@@ -176,6 +201,8 @@ def export(destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path:
     try:
         mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}@{alias}", dst_path=str(staging))
         (staging / "VERSION").write_text(f"{version.version}\n", encoding="utf-8")
+        if version.description:  # the model card of its promotion, shipped with the model
+            (staging / MODEL_CARD_MARKDOWN.name).write_text(version.description, encoding="utf-8")
         if destination.exists():
             shutil.rmtree(destination)
         staging.rename(destination)

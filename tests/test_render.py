@@ -19,6 +19,7 @@ from conftest import REPO_ROOT, TASKS, feature_spec, git, render_into
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")  # ${{ github.ref }} belongs in workflows
 PACKAGE_FILES = [
     "__init__.py",
+    "audit.py",
     "config.py",
     "contract.py",
     "errors.py",

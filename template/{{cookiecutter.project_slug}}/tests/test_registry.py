@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from {{ cookiecutter.package_name }} import registry, task
+from {{ cookiecutter.package_name }} import audit, registry, task
 from {{ cookiecutter.package_name }}.contract import Contract, load_contract
 from {{ cookiecutter.package_name }}.features import CLASSES, TARGET, TASK
 from {{ cookiecutter.package_name }}.metrics import METRICS
@@ -267,6 +267,16 @@ def test_rollback_restores_the_former_champion(
     assert message == "@champion is back on version 1 (was version 2)"
     assert aliases(name) == {"champion": "1", "challenger": "2"}
     assert MlflowClient().get_model_version(name, "2").tags["rolled_back"] == "true"
+    trail = audit.history(MlflowClient(), name)
+    moves = [(entry["action"], entry["alias"], entry["from"], entry["to"]) for entry in trail]
+    assert moves == [
+        ("promote", "champion", None, "1"),
+        ("promote", "champion", "1", "2"),
+        ("rollback", "champion", "2", "1"),
+    ]
+    assert all(entry["who"] and entry["when"] and entry["gate"] for entry in trail)
+    lines = registry.history(contract)
+    assert len(lines) == 3 and "rollback" in lines[2] and "version 2 -> version 1" in lines[2]
     with pytest.raises(registry.PromotionError, match="no @previous"):
         registry.rollback(contract)
 

@@ -35,7 +35,7 @@ from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
-from . import gate, model_card
+from . import audit, gate, model_card
 from .contract import Contract, load_contract
 from .errors import ProjectError, reports_errors
 from .paths import (
@@ -169,6 +169,9 @@ def promote(
     if champion is not None:
         client.set_registered_model_alias(name, PREVIOUS, champion.version)
     client.set_registered_model_alias(name, CHAMPION, candidate.version)
+    before, after = (str(champion.version) if champion else None), str(candidate.version)
+    verdict = f"passed, {gate.GATE_MARKDOWN} of run {run['run_id']}"
+    audit.record(client, name, action="promote", alias=CHAMPION, before=before, after=after, gate=verdict)
     former = f"; version {champion.version} is @{PREVIOUS}" if champion else ""
     message = (
         f"version {candidate.version} passed the gate and is @{CHAMPION}{former}. See {gate.GATE_MARKDOWN}"
@@ -187,7 +190,28 @@ def rollback(contract_path: Path = CONTRACT_FILE) -> str:
     client.set_registered_model_alias(name, CHAMPION, previous.version)
     client.delete_registered_model_alias(name, PREVIOUS)
     client.set_model_version_tag(name, current.version, "rolled_back", "true")
+    gate = f"not run: back to version {previous.version}, which passed when promoted"
+    audit.record(
+        client,
+        name,
+        action="rollback",
+        alias=CHAMPION,
+        before=str(current.version),
+        after=str(previous.version),
+        gate=gate,
+    )
     return f"@{CHAMPION} is back on version {previous.version} (was version {current.version})"
+
+
+def history(contract_path: Path = CONTRACT_FILE) -> list[str]:
+    """The audit trail of the model's @champion, one line per move, oldest first."""
+    name = load_contract(contract_path).model.name
+    client = MlflowClient()
+    try:
+        entries = audit.history(client, name)
+    except MlflowException:
+        raise PromotionError(f"model {name!r} is not registered yet: nothing was promoted") from None
+    return audit.to_lines(entries) or [f"model {name!r}: no alias was moved yet"]
 
 
 def export(destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path: Path = CONTRACT_FILE) -> str:
@@ -214,13 +238,16 @@ def export(destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path:
 @reports_errors
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Promote, roll back or export the registered model.")
-    parser.add_argument("command", choices=["promote", "rollback", "export"])
+    parser.add_argument("command", choices=["promote", "rollback", "export", "history"])
     parser.add_argument("--to", type=Path, default=EXPORT_DIR, help="export: the directory to write")
     args = parser.parse_args(argv)
     start_tracking()
     try:
         if args.command == "rollback":
             print(rollback())
+            return 0
+        if args.command == "history":
+            print("\n".join(history()))
             return 0
         if args.command == "export":
             print(export(args.to))

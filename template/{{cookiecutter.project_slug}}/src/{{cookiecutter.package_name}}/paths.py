@@ -32,6 +32,7 @@ PARAMS_FILE = Path("params.yaml")
 CONTRACT_FILE = Path("model_contract.yaml")
 PIPELINE_FILE = Path("dvc.yaml")
 PROMETHEUS_DIR = Path("monitoring/prometheus")  # `make rules` writes it from the contract
+GRAFANA_DASHBOARD = Path("monitoring/grafana/dashboard.json")  # `make rules` too
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 

@@ -7,6 +7,7 @@ tests are skipped on a workstation, and fail in CI (where `CI` is set), so a run
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,8 +17,8 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.contract import Contract
-from {{ cookiecutter.package_name }}.monitor import rules
-from {{ cookiecutter.package_name }}.paths import PROMETHEUS_DIR
+from {{ cookiecutter.package_name }}.monitor import dashboard, rules
+from {{ cookiecutter.package_name }}.paths import GRAFANA_DASHBOARD, PROMETHEUS_DIR
 
 
 def promtool() -> str:
@@ -41,6 +42,19 @@ def test_the_files_are_those_the_contract_gives(project_root: Path, directory: P
         assert path.is_file() and path.read_text(encoding="utf-8") == text, (
             f"{PROMETHEUS_DIR / name} does not match model_contract.yaml: run `make rules`"
         )
+
+
+def test_the_dashboard_is_the_one_the_contract_gives(project_root: Path, contract: Contract) -> None:
+    limits = rules.thresholds(rules.read_contract(project_root / "model_contract.yaml"))
+    path = project_root / GRAFANA_DASHBOARD
+    assert path.is_file() and path.read_text(encoding="utf-8") == dashboard.render(limits), (
+        f"{GRAFANA_DASHBOARD} does not match model_contract.yaml: run `make rules`"
+    )
+    [latency] = [
+        panel for panel in json.loads(path.read_text())["panels"] if panel["title"].startswith("Latency")
+    ]
+    [_, sla] = latency["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert sla["value"] == pytest.approx(contract.slas.inference_latency_p99_ms / 1000)
 
 
 def test_the_latency_alert_holds_the_contracts_sla(directory: Path, contract: Contract) -> None:

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.monitor import rules
-from {{ cookiecutter.package_name }}.paths import PROMETHEUS_DIR
+from {{ cookiecutter.package_name }}.monitor import dashboard, rules
+from {{ cookiecutter.package_name }}.paths import GRAFANA_DASHBOARD, PROMETHEUS_DIR
 
 APP = "{{ cookiecutter.package_name }}.serve.main:app"
 
@@ -126,7 +126,7 @@ def evaluates(prometheus: str, record: str) -> bool:
     return bool(get(f"{prometheus}/api/v1/query?{query}")["data"]["result"])
 
 
-def test_every_recording_rule_evaluates_to_data(
+def test_every_recording_rule_and_dashboard_query_evaluates_to_data(
     service: str, prometheus: str, project_root: Path, records: list[dict[str, Any]]
 ) -> None:
     recorded = [
@@ -135,7 +135,8 @@ def test_every_recording_rule_evaluates_to_data(
         for rule in group["rules"]
         if "record" in rule
     ]
-    empty = set(recorded)
+    panels = dashboard.queries(json.loads((project_root / GRAFANA_DASHBOARD).read_text()))
+    empty = set(recorded) | set(panels)
     deadline = time.monotonic() + 60
     while empty and time.monotonic() < deadline:
         predict(service, records[:5])  # traffic between scrapes: rates over at least two samples

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from ..features import TASK
-from ..paths import CONTRACT_FILE, PROMETHEUS_DIR
+from ..paths import CONTRACT_FILE, GRAFANA_DASHBOARD, PROMETHEUS_DIR
 
 RULES_FILE = "rules.yml"
 RULES_TEST_FILE = "rules_test.yml"
@@ -341,14 +341,21 @@ def read_contract(path: Path = CONTRACT_FILE) -> dict[str, Any]:
     return document
 
 
-def write(contract: Path = CONTRACT_FILE, directory: Path = PROMETHEUS_DIR) -> list[Path]:
-    """Write the files from `contract` into `directory`; the paths written."""
+def write(
+    contract: Path = CONTRACT_FILE, directory: Path = PROMETHEUS_DIR, dashboard_file: Path = GRAFANA_DASHBOARD
+) -> list[Path]:
+    """Write the Prometheus files from `contract` into `directory`, and the dashboard; the paths written."""
+    from .dashboard import render as render_dashboard
+
+    document = read_contract(contract)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in render(read_contract(contract)).items():
+    for name, text in render(document).items():
         (directory / name).write_text(text, encoding="utf-8")
         written.append(directory / name)
-    return written
+    dashboard_file.parent.mkdir(parents=True, exist_ok=True)
+    dashboard_file.write_text(render_dashboard(thresholds(document)), encoding="utf-8")
+    return [*written, dashboard_file]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -360,13 +367,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--output", type=Path, default=PROMETHEUS_DIR, help="directory (default: %(default)s)"
     )
+    parser.add_argument("--dashboard", type=Path, default=GRAFANA_DASHBOARD, help="(default: %(default)s)")
     arguments = parser.parse_args(argv)
     try:
         load_contract(arguments.contract)
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for path in write(arguments.contract, arguments.output):
+    for path in write(arguments.contract, arguments.output, arguments.dashboard):
         print(f"wrote {path}")
     return 0
 

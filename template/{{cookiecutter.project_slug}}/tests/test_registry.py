@@ -60,13 +60,17 @@ def target(metric: str, achieved: float, *, met: bool) -> dict[str, float]:
     return {"min": bound} if higher else {"max": bound}
 
 
-def test_the_first_model_is_promoted(write_contract: ContractWriter, train_candidate: Trainer) -> None:
-    contract = write_contract(slas=NO_TARGETS)
+def test_the_first_model_is_promoted_with_its_model_card(
+    write_contract: ContractWriter, train_candidate: Trainer, contract: Contract
+) -> None:
+    """Promoted with its provenance; the model card quotes the contract and the gate and records the lineage,
+    and is the version's description and an artifact of the training run."""
+    path = write_contract(slas=NO_TARGETS)
     run = train_candidate()
 
-    outcome = registry.promote(contract, **FAST)
+    outcome = registry.promote(path, **FAST)
 
-    name = f"model-{contract.parent.name}"
+    name = f"model-{path.parent.name}"
     assert (outcome.version, outcome.promoted) == ("1", True)
     assert aliases(name) == {"champion": "1", "challenger": "1"}
     version = MlflowClient().get_model_version(name, "1")
@@ -78,30 +82,17 @@ def test_the_first_model_is_promoted(write_contract: ContractWriter, train_candi
     assert set(report["metrics"]) == set(METRICS)
     assert "# Promotion gate: PASSED" in GATE_MARKDOWN.read_text()
 
-
-def test_a_promotion_writes_and_stores_the_model_card(
-    write_contract: ContractWriter, train_candidate: Trainer, contract: Contract
-) -> None:
-    """The card quotes the contract and the gate, and records lineage; it is the version's description and an
-    artifact of the training run."""
-    path = write_contract(slas=NO_TARGETS)
-    run = train_candidate()
-
-    registry.promote(path, **FAST)
-
-    card = json.loads(MODEL_CARD_JSON.read_text())
-    markdown = MODEL_CARD_MARKDOWN.read_text()
+    card, markdown = json.loads(MODEL_CARD_JSON.read_text()), MODEL_CARD_MARKDOWN.read_text()
     model = contract.model
     assert (card["intended_use"], card["limitations"]) == (model.intended_use, model.limitations)
     assert model.intended_use in markdown and model.limitations in markdown
-    assert card["metrics"] == json.loads(GATE_JSON.read_text())["metrics"]
+    assert card["metrics"] == report["metrics"]
     assert {rule["name"] for rule in card["gate"]["rules"]} >= {"model.intended_use", "model size (MB)"}
     assert card["lineage"]["mlflow_run_id"] == run["run_id"]
     assert {"git_commit", "params_sha256"} <= set(card["lineage"])
     if contract.fairness is not None:
         assert card["group_metrics"] and f"## Metrics by {contract.fairness.protected_attribute}" in markdown
-    name = f"model-{path.parent.name}"
-    assert MlflowClient().get_model_version(name, "1").description == markdown
+    assert version.description == markdown
     stored = {item.path for item in MlflowClient().list_artifacts(run["run_id"], "model_card")}
     assert stored == {"model_card/model_card.md", "model_card/model_card.json"}
 

@@ -30,14 +30,16 @@ BLOCK_ROWS = 500_000
 
 
 def make_table(path: Path, rows: int, seed: int = 7) -> Path:
-    """A CSV of `rows` rows drawn from `seed`, written in blocks (bounded memory)."""
+    """A CSV of `rows` rows drawn from `seed`, written in blocks (bounded memory) to a temporary file renamed
+    when complete: an interrupted run leaves no partial table for `--keep` to reuse."""
     import numpy as np
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
     rng = np.random.default_rng(seed)
     schema, writer = None, None
-    with path.open("wb") as handle:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("wb") as handle:
         for start in range(0, rows, BLOCK_ROWS):
             size = min(BLOCK_ROWS, rows - start)
             tenure = rng.integers(0, 120, size)
@@ -67,6 +69,7 @@ def make_table(path: Path, rows: int, seed: int = 7) -> Path:
             writer.write_table(table.cast(schema))
         if writer is not None:
             writer.close()
+    partial.replace(path)
     return path
 
 

@@ -1,3 +1,3 @@
 """scaffold: a Cookiecutter template for MLOps projects and the CLI that keeps them to the standard."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -10,6 +10,7 @@ import pandas as pd
 import yaml
 
 from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.frames import write_table
 from {{ cookiecutter.package_name }}.metrics import METRICS
 from {{ cookiecutter.package_name }}.paths import METRICS_FILE, RAW_DATA, model_frames
 from {{ cookiecutter.package_name }}.stages import evaluate, prepare, train
@@ -19,7 +20,7 @@ def test_prepare_train_evaluate_end_to_end(
     workdir: Path, raw_frame: pd.DataFrame, contract: Contract, quick_params: train.TrainParams
 ) -> None:
     RAW_DATA.parent.mkdir(parents=True)
-    raw_frame.to_csv(RAW_DATA, index=False)
+    write_table(raw_frame, RAW_DATA)  # in the raw data's own format
     params = yaml.safe_load(Path("params.yaml").read_text())
     params["train"]["max_iter"] = quick_params.max_iter
     Path("params.yaml").write_text(yaml.safe_dump(params))

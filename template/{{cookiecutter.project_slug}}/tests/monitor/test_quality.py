@@ -96,9 +96,18 @@ def test_a_target_the_served_predictions_miss_fails_and_exits_1(
 ) -> None:
     log, truth = served
     name = next(iter(METRICS))
-    impossible = {"min": 1e9} if METRICS[name].higher_is_better else {"max": -1e9}
+    labels = truth.assign(label=wrong(truth["label"]))  # every prediction wrong: far from the best score
+    check(labels, log, tmp_path, project_root / "model_contract.yaml")
+    metrics = report(tmp_path)["metrics"]
+    assert isinstance(metrics, dict)
+    measured = float(metrics[name])
+    # A target just better than the served predictions reach, within the metric's range (the schema's).
+    if METRICS[name].higher_is_better:
+        missed = {"min": measured + abs(measured) / 2 + 0.01}
+    else:
+        missed = {"max": measured / 2}
 
-    assert check(truth, log, tmp_path, with_targets(tmp_path, project_root, {name: impossible})) == 1
+    assert check(labels, log, tmp_path, with_targets(tmp_path, project_root, {name: missed})) == 1
     assert [rule["name"] for rule in report(tmp_path)["rules"] if not rule["passed"]] == [name]
     assert f"| {name} |" in (tmp_path / "reports/quality.md").read_text()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -143,20 +144,23 @@ def test_gunicorn_as_in_the_image(model_dir: Path, tmp_path: Path, project_root:
     (metrics_dir / "counter_stale.db").write_bytes(b"left by a previous container")
     process = subprocess.Popen(command, env=environment)
     try:
-        deadline, statuses = time.monotonic() + 90, []
+        deadline, statuses, unanswered = time.monotonic() + 90, [], 0
         while len(statuses) < 20 and time.monotonic() < deadline:
             try:
                 post(url, [record], timeout=60)
                 statuses.append(200)
             except urllib.error.HTTPError as error:  # a worker answering before its model is loaded: 503
                 statuses.append(error.code)
-            except OSError:  # refused: no worker has bound its socket yet
+            except OSError as error:  # refused: no worker has bound its socket yet
                 assert process.poll() is None, "gunicorn exited"
+                refused = isinstance(getattr(error, "reason", error), ConnectionRefusedError)
+                unanswered += not refused  # timed out on a loaded machine: the server may have counted it
                 time.sleep(0.1)
         assert statuses == [200] * 20
         assert not (metrics_dir / "counter_stale.db").exists()
         metrics = urllib.request.urlopen(f"{url}/metrics", timeout=5).read().decode()
-        assert 'http_requests_total{path="/predict",status="200"} 20.0' in metrics
+        counted = re.search(r'^http_requests_total\{path="/predict",status="200"\} (\S+)$', metrics, re.M)
+        assert counted and 20 <= float(counted.group(1)) <= 20 + unanswered  # every worker's requests
     finally:
         process.terminate()
         process.wait(timeout=30)

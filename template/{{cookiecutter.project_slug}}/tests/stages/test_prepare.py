@@ -11,6 +11,7 @@ from pandera.errors import SchemaError, SchemaErrors
 from {{ cookiecutter.package_name }} import synthetic
 from {{ cookiecutter.package_name }}.config import load_section
 from {{ cookiecutter.package_name }}.features import FEATURES, TARGET, TASK
+from {{ cookiecutter.package_name }}.frames import write_table
 from {{ cookiecutter.package_name }}.paths import RAW_DATA, TEST_SPLIT, TRAIN_SPLIT
 from {{ cookiecutter.package_name }}.stages import prepare
 
@@ -46,13 +47,13 @@ def test_an_invalid_value_stops_the_stage_naming_its_column(raw_rows: pd.DataFra
         prepare.run(bad, PARAMS)
 
 
-def test_main_writes_both_splits_sized_by_params_yaml(workdir: Path, raw_csv: Path) -> None:
+def test_main_writes_both_splits_sized_by_params_yaml(workdir: Path, raw_frame: pd.DataFrame) -> None:
     RAW_DATA.parent.mkdir(parents=True)
-    RAW_DATA.write_bytes(raw_csv.read_bytes())
+    write_table(raw_frame, RAW_DATA)  # in the raw data's own format
 
     assert prepare.main([]) == 0
 
-    rows = len(pd.read_csv(raw_csv))
+    rows = len(raw_frame)
     test_size = load_section("prepare", prepare.PrepareParams).test_size
     train, test = pd.read_csv(TRAIN_SPLIT), pd.read_csv(TEST_SPLIT)
     assert len(train) + len(test) == rows

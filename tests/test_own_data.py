@@ -112,7 +112,7 @@ def test_a_users_table_becomes_a_project_that_passes_everything(tmp_path: Path, 
     run(project, "uv", "sync", "--locked", "--quiet")
     run(project, "uv", "run", "dvc", "repro")
     assert_promoted_and_served(project, fairness=spec.protected_attribute is not None)
-    git(project, "checkout", "--", "model_contract.yaml")  # the promotion lifted the latency limit
+    git(project, "checkout", "--", "model_contract.yaml", "monitoring")  # the promotion lifted the SLA
     run(project, "make", "drift", "CURRENT=data/processed/test.csv")
     run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider")
     assert_conforms(project)

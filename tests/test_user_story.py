@@ -128,7 +128,7 @@ def test_own_table_of_another_task_runs_promotes_serves_and_passes_its_tests(tmp
     metrics = json.loads((project / "reports/metrics.json").read_text())
     assert set(metrics) == {"accuracy", "f1_macro", "f1_weighted", "roc_auc", "log_loss"}
     assert_promoted_and_served(project, fairness=True)  # lifts the latency limit: this machine's speed
-    git(project, "checkout", "--", "model_contract.yaml")  # is not the story
+    git(project, "checkout", "--", "model_contract.yaml", "monitoring")  # is not the story
     run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider")
     run(project, "uv", "run", "ruff", "check", ".")
     assert_conforms(project)

@@ -106,6 +106,24 @@ def write_sample_data() -> None:
         sys.path.pop(0)
 
 
+def write_prometheus_rules(notes: list[str]) -> None:
+    """monitoring/prometheus/ from the contract, by the project's own generator (`make rules` runs it too).
+
+    It needs PyYAML, which cookiecutter itself depends on; the import leaves no bytecode behind either.
+    """
+    sys.path.insert(0, str(Path("src").resolve()))
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        from importlib import import_module
+
+        import_module(f"{PACKAGE}.monitor.rules").write()
+    except ImportError as error:
+        notes.append(f"monitoring/prometheus/ not written ({error}): run `make rules` after `make setup`.")
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
+        sys.path.pop(0)
+
+
 def remote_url() -> str:
     if DVC_REMOTE_URL:
         return DVC_REMOTE_URL
@@ -179,6 +197,7 @@ def main() -> None:
     notes: list[str] = []
     record_answers()
     remove_unchosen_files()
+    write_prometheus_rules(notes)
     if CONTEXT.get("_files_only"):  # `scaffold update` renders the files to diff: no git, DVC, data or lock
         return
     has_git = init_git(notes)

@@ -208,6 +208,12 @@ BREAKS: list[tuple[str, Callable[[Path], None], str, int | str]] = [
         "model_contract.yaml",
         "disparate_impact",
     ),
+    (  # the SLA changed, `make rules` not run: the p99 alert still fires over the old one
+        "MC201",
+        edit("model_contract.yaml", "inference_latency_p99_ms: 100", "inference_latency_p99_ms: 250"),
+        "monitoring/prometheus/rules.yml",
+        r"^    expr: job:prediction_latency_seconds:p99_rate5m\{",
+    ),
     (
         "CI001",
         write(".github/workflows/broken.yml", "on: push\njobs: [\n"),
@@ -465,6 +471,24 @@ def test_schema_errors_name_the_key(tmp_path: Path, default_project: Path) -> No
         "model.ownr: unknown key (not in the contract's schema)",
         "model: 'owner' is a required property",
     ]
+
+
+def test_prometheus_rules_follow_the_contract(tmp_path: Path) -> None:
+    contract = parsed(tmp_path, "c.yaml", "slas: {inference_latency_p99_ms: 200}\nmonitoring: {alerts: {}}\n")
+    rules = "groups:\n- rules:\n  - alert: Slow\n    expr: p99 > {}\n    labels: {{contract: {}}}\n"
+    fresh = parsed(tmp_path, "r.yml", rules.format("0.2", "slas.inference_latency_p99_ms"))
+    stale = parsed(tmp_path, "s.yml", rules.format("0.1", "slas.inference_latency_p99_ms"))
+    unheld = parsed(tmp_path, "u.yml", rules.format("0.2", "slas.other"))
+    assert compute_check("MC201", contract=contract, prometheus_rules=fresh) == []
+    assert compute_check("MC201", contract=contract, prometheus_rules=Parsed("absent.yml")) == []
+    [problem] = compute_check("MC201", contract=contract, prometheus_rules=stale)
+    assert (problem.line, problem.message) == (
+        4,
+        "alert Slow fires over 0.1, but slas.inference_latency_p99_ms in model_contract.yaml gives 0.2: "
+        "run `make rules`",
+    )
+    [problem] = compute_check("MC201", contract=contract, prometheus_rules=unheld)
+    assert problem.message.startswith("no alert holds slas.inference_latency_p99_ms")
 
 
 def test_pyproject_needs_a_project_table() -> None:

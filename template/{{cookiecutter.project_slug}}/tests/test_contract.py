@@ -111,6 +111,19 @@ def test_a_bad_value_names_its_line_and_key(
     assert broken(tmp_path, text).startswith(f"{line_of(text, '# changed')}: {expected}")
 
 
+def test_the_shipped_contract_states_every_governance_field(project_root: Path) -> None:
+    assert load_contract(project_root / "model_contract.yaml").model.unstated() == []
+
+
+def test_a_missing_or_empty_governance_field_is_unstated(tmp_path: Path, shipped: str) -> None:
+    document = yaml.safe_load(shipped)
+    del document["model"]["limitations"]
+    document["model"]["intended_use"] = " "
+    path = tmp_path / "model_contract.yaml"
+    path.write_text(yaml.safe_dump(document))
+    assert load_contract(path).model.unstated() == ["model.intended_use", "model.limitations"]
+
+
 def test_an_unknown_key_is_named(tmp_path: Path, shipped: str) -> None:
     text = shipped.replace("  owner:", "  team: data\n  owner:", 1)
     assert broken(tmp_path, text).startswith(f"{line_of(text, 'team: data')}: model.team: unknown key")

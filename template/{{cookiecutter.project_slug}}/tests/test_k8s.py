@@ -66,7 +66,6 @@ def app_routes() -> set[str]:
         model_version="0",
         inference_log=Path("unused.jsonl"),
         contract=PROJECT_ROOT / "model_contract.yaml",
-        threshold=0.5,
         max_batch=1,
         max_body_bytes=1,
     )

@@ -17,11 +17,17 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from {{ cookiecutter.package_name }} import registry, task
-from {{ cookiecutter.package_name }}.contract import load_contract
+from {{ cookiecutter.package_name }} import audit, registry, task
+from {{ cookiecutter.package_name }}.contract import Contract, load_contract
 from {{ cookiecutter.package_name }}.features import CLASSES, TARGET, TASK
 from {{ cookiecutter.package_name }}.metrics import METRICS
-from {{ cookiecutter.package_name }}.paths import GATE_JSON, GATE_MARKDOWN, TEST_SPLIT
+from {{ cookiecutter.package_name }}.paths import (
+    GATE_JSON,
+    GATE_MARKDOWN,
+    MODEL_CARD_JSON,
+    MODEL_CARD_MARKDOWN,
+    TEST_SPLIT,
+)
 from {{ cookiecutter.package_name }}.stages import evaluate, prepare
 
 Trainer = Callable[..., dict[str, str]]
@@ -54,13 +60,17 @@ def target(metric: str, achieved: float, *, met: bool) -> dict[str, float]:
     return {"min": bound} if higher else {"max": bound}
 
 
-def test_the_first_model_is_promoted(write_contract: ContractWriter, train_candidate: Trainer) -> None:
-    contract = write_contract(slas=NO_TARGETS)
+def test_the_first_model_is_promoted_with_its_model_card(
+    write_contract: ContractWriter, train_candidate: Trainer, contract: Contract
+) -> None:
+    """Promoted with its provenance; the model card quotes the contract and the gate and records the lineage,
+    and is the version's description and an artifact of the training run."""
+    path = write_contract(slas=NO_TARGETS)
     run = train_candidate()
 
-    outcome = registry.promote(contract, **FAST)
+    outcome = registry.promote(path, **FAST)
 
-    name = f"model-{contract.parent.name}"
+    name = f"model-{path.parent.name}"
     assert (outcome.version, outcome.promoted) == ("1", True)
     assert aliases(name) == {"champion": "1", "challenger": "1"}
     version = MlflowClient().get_model_version(name, "1")
@@ -71,6 +81,20 @@ def test_the_first_model_is_promoted(write_contract: ContractWriter, train_candi
     assert report["passed"] is True and report["champion"] is None
     assert set(report["metrics"]) == set(METRICS)
     assert "# Promotion gate: PASSED" in GATE_MARKDOWN.read_text()
+
+    card, markdown = json.loads(MODEL_CARD_JSON.read_text()), MODEL_CARD_MARKDOWN.read_text()
+    model = contract.model
+    assert (card["intended_use"], card["limitations"]) == (model.intended_use, model.limitations)
+    assert model.intended_use in markdown and model.limitations in markdown
+    assert card["metrics"] == report["metrics"]
+    assert {rule["name"] for rule in card["gate"]["rules"]} >= {"model.intended_use", "model size (MB)"}
+    assert card["lineage"]["mlflow_run_id"] == run["run_id"]
+    assert {"git_commit", "params_sha256"} <= set(card["lineage"])
+    if contract.fairness is not None:
+        assert card["group_metrics"] and f"## Metrics by {contract.fairness.protected_attribute}" in markdown
+    assert version.description == markdown
+    stored = {item.path for item in MlflowClient().list_artifacts(run["run_id"], "model_card")}
+    assert stored == {"model_card/model_card.md", "model_card/model_card.json"}
 
 
 def test_each_metric_target_of_the_contract_is_enforced(
@@ -203,6 +227,21 @@ def test_without_a_fairness_section_the_rule_is_not_configured(
     assert "| fairness | - | not configured | not configured |" in GATE_MARKDOWN.read_text()
 
 
+def test_an_unstated_governance_field_fails_the_gate_naming_it(
+    write_contract: ContractWriter, train_candidate: Trainer
+) -> None:
+    contract = write_contract(slas=NO_TARGETS, model=dict(intended_use="  ", approvers=[]))
+    train_candidate()
+
+    outcome = registry.promote(contract, **FAST)
+
+    assert not outcome.promoted and failed_rules() == ["model.intended_use", "model.approvers"]
+    assert "(model.intended_use, model.approvers)" in outcome.message
+    report = GATE_MARKDOWN.read_text()
+    assert "| model.intended_use | - | stated in model_contract.yaml | **FAIL** |" in report
+    assert "champion" not in aliases(f"model-{contract.parent.name}")
+
+
 def test_rollback_restores_the_former_champion(
     write_contract: ContractWriter, train_candidate: Trainer
 ) -> None:
@@ -219,6 +258,16 @@ def test_rollback_restores_the_former_champion(
     assert message == "@champion is back on version 1 (was version 2)"
     assert aliases(name) == {"champion": "1", "challenger": "2"}
     assert MlflowClient().get_model_version(name, "2").tags["rolled_back"] == "true"
+    trail = audit.history(MlflowClient(), name)
+    moves = [(entry["action"], entry["alias"], entry["from"], entry["to"]) for entry in trail]
+    assert moves == [
+        ("promote", "champion", None, "1"),
+        ("promote", "champion", "1", "2"),
+        ("rollback", "champion", "2", "1"),
+    ]
+    assert all(entry["who"] and entry["when"] and entry["gate"] for entry in trail)
+    lines = registry.history(contract)
+    assert len(lines) == 3 and "rollback" in lines[2] and "version 2 -> version 1" in lines[2]
     with pytest.raises(registry.PromotionError, match="no @previous"):
         registry.rollback(contract)
 
@@ -240,6 +289,7 @@ def test_export_writes_the_champion_for_the_serving_image(
 
     assert message == f"@champion is version 1: exported to {destination}"
     assert (destination / "VERSION").read_text() == "1\n"
+    assert (destination / "model_card.md").read_text().startswith("# Model card: ")
     holdout = pd.read_csv(TEST_SPLIT)
     exported = task.predict(mlflow.sklearn.load_model(str(destination)), holdout)
     trained = task.predict(mlflow.sklearn.load_model(str(workdir / "models" / "model")), holdout)

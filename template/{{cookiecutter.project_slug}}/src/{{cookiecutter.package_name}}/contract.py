@@ -33,11 +33,25 @@ class ContractError(ProjectError):
     """model_contract.yaml is missing, malformed or breaks its schema."""
 
 
+GOVERNANCE_FIELDS = ("owner", "intended_use", "limitations", "approvers")  # the gate needs each stated
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     name: str
     version: str
     owner: str
+    intended_use: str = ""  # governance: empty means not stated, and the gate fails naming the field
+    limitations: str = ""
+    approvers: tuple[str, ...] = ()
+
+    def unstated(self) -> list[str]:
+        """The governance fields that are empty (or were missing): `model.intended_use`, ..."""
+        return [f"model.{field}" for field in GOVERNANCE_FIELDS if not _stated(getattr(self, field))]
+
+
+def _stated(value: str | tuple[str, ...]) -> bool:
+    return bool(value.strip()) if isinstance(value, str) else any(item.strip() for item in value)
 
 
 @dataclass(frozen=True)
@@ -119,7 +133,7 @@ def load_contract(path: Path = CONTRACT_FILE) -> Contract:
         fairness = Fairness(data["fairness"]["protected_attribute"], (float(low), float(high)))
     slas = data["slas"]
     return Contract(
-        model=ModelInfo(**data["model"]),
+        model=ModelInfo(**{**data["model"], "approvers": tuple(data["model"].get("approvers") or ())}),
         slas=Slas(
             inference_latency_p99_ms=float(slas["inference_latency_p99_ms"]),
             data_drift_threshold=float(slas["data_drift_threshold"]),

@@ -7,8 +7,10 @@ rule carries its value and limit, so reports/gate.md shows a reviewer exactly wh
 from __future__ import annotations
 
 import json
+import math
 import time
-from dataclasses import asdict, dataclass
+import warnings
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import task
-from .contract import Contract, ContractError, Promotion
-from .fairness import GroupParity, parity
+from .contract import GOVERNANCE_FIELDS, Contract, ContractError, Promotion
+from .fairness import MISSING_GROUP, GroupParity, parity
 from .features import TARGET
 from .metrics import METRICS, score
 from .paths import GATE_JSON, GATE_MARKDOWN
@@ -27,6 +29,7 @@ from .schemas import SCHEMAS
 LATENCY_SAMPLES = 200
 LATENCY_WARMUP = 20
 NOT_CONFIGURED = "not configured"
+STATED = "stated in model_contract.yaml"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class GateResult:
     metrics: dict[str, float]
     champion_metrics: dict[str, float] | None
     fairness: GroupParity | None = None
+    # The candidate's metrics on each group of the protected attribute (those defined on the group's rows).
+    group_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -125,6 +130,42 @@ def fairness_rule(
     return rule, result
 
 
+def governance_rules(contract: Contract) -> list[Rule]:
+    """One rule per governance field of the contract (owner, intended use, limitations, approvers)."""
+    unstated = contract.model.unstated()
+    return [
+        Rule(f"model.{field}", None, STATED, f"model.{field}" not in unstated) for field in GOVERNANCE_FIELDS
+    ]
+
+
+def group_metrics(
+    groups: pd.Series, actual: np.ndarray, predictions: task.Predictions
+) -> dict[str, dict[str, float]]:
+    """Each metric of the task on each group's rows, but those a group's rows cannot define."""
+    labels = groups.astype(object).where(groups.notna(), MISSING_GROUP).astype(str).to_numpy()
+    by_group = {}
+    for group in sorted(set(labels)):
+        rows = labels == group
+        probabilities = predictions.probabilities
+        part = replace(
+            predictions,
+            predicted=predictions.predicted[rows],
+            probabilities=None if probabilities is None else probabilities[rows],
+        )
+        values = {}
+        for name, metric in METRICS.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # scikit-learn warns on a group of one class, then NaN
+                try:
+                    value = float(metric.compute(actual[rows], part))
+                except ValueError:
+                    continue
+            if math.isfinite(value):
+                values[name] = round(value, 4)
+        by_group[group] = values
+    return by_group
+
+
 def check(
     *,
     candidate: Any,
@@ -141,7 +182,7 @@ def check(
     actual = frame[TARGET].to_numpy()
     predictions = task.predict(candidate, frame)
     metrics = score(actual, predictions)
-    rules = metric_rules(metrics, contract)
+    rules = governance_rules(contract) + metric_rules(metrics, contract)
     champion_metrics = None
     if champion is not None:
         champion_metrics = score(actual, task.predict(champion, frame))
@@ -164,6 +205,9 @@ def check(
         metrics=metrics,
         champion_metrics=champion_metrics,
         fairness=parity_result,
+        group_metrics=group_metrics(frame[contract.fairness.protected_attribute], actual, predictions)
+        if contract.fairness is not None
+        else {},
     )
 
 
@@ -181,7 +225,7 @@ def to_markdown(result: GateResult) -> str:
         "|---|---|---|---|",
         *(
             f"| {r.name} | {'-' if r.value is None else r.value} | {r.limit} | "
-            f"{'**FAIL**' if not r.passed else 'pass' if r.value is not None else NOT_CONFIGURED} |"
+            f"{'**FAIL**' if not r.passed else NOT_CONFIGURED if r.limit == NOT_CONFIGURED else 'pass'} |"
             for r in result.rules
         ),
     ]

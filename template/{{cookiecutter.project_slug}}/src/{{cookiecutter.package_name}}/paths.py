@@ -24,11 +24,15 @@ METRICS_FILE = Path("reports/metrics.json")
 PLOTS_DIR = Path("reports/plots")
 GATE_JSON = Path("reports/gate.json")
 GATE_MARKDOWN = Path("reports/gate.md")
+MODEL_CARD_MARKDOWN = Path("reports/model_card.md")  # written by each `make promote`, with its JSON
+MODEL_CARD_JSON = Path("reports/model_card.json")
 MONITORING_DIR = Path("reports/monitoring")
 INFERENCE_LOG = Path("logs/inference.jsonl")
 PARAMS_FILE = Path("params.yaml")
 CONTRACT_FILE = Path("model_contract.yaml")
 PIPELINE_FILE = Path("dvc.yaml")
+PROMETHEUS_DIR = Path("monitoring/prometheus")  # `make rules` writes it from the contract
+GRAFANA_DASHBOARD = Path("monitoring/grafana/dashboard.json")  # `make rules` too
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 

@@ -35,10 +35,20 @@ from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
-from . import gate
-from .contract import load_contract
+from . import audit, gate, model_card
+from .contract import Contract, load_contract
 from .errors import ProjectError, reports_errors
-from .paths import CONTRACT_FILE, EXPORT_DIR, MODEL_DIR, PARAMS_FILE, RAW_DATA, RUN_FILE, model_frames
+from .paths import (
+    CONTRACT_FILE,
+    EXPORT_DIR,
+    MODEL_CARD_JSON,
+    MODEL_CARD_MARKDOWN,
+    MODEL_DIR,
+    PARAMS_FILE,
+    RAW_DATA,
+    RUN_FILE,
+    model_frames,
+)
 from .tracking import TrackingUnavailable, start_tracking, tracking_uri
 
 CHAMPION, CHALLENGER, PREVIOUS = "champion", "challenger", "previous"
@@ -86,6 +96,20 @@ def register_candidate(client: MlflowClient, name: str, run: dict[str, str]) -> 
     return mlflow.register_model(run["model_uri"], name, tags=provenance())
 
 
+def write_model_card(
+    client: MlflowClient, contract: Contract, result: gate.GateResult, version: ModelVersion, run_id: str
+) -> None:
+    """reports/model_card.md and .json; the markdown becomes the version's description, both files artifacts
+    of the training run (under model_card/)."""
+    tags = client.get_model_version(contract.model.name, version.version).tags
+    lineage = {key: tags[key] for key in ("git_commit", "data_md5", "params_sha256") if key in tags}
+    card = model_card.build(contract, result, version=str(version.version), run_id=run_id, lineage=lineage)
+    markdown = model_card.write(card)
+    client.update_model_version(contract.model.name, version.version, description=markdown)
+    for path in (MODEL_CARD_MARKDOWN, MODEL_CARD_JSON):
+        client.log_artifact(run_id, str(path), artifact_path="model_card")
+
+
 def promote(
     contract_path: Path = CONTRACT_FILE,
     *,
@@ -120,6 +144,7 @@ def promote(
         latency_samples=latency_samples,
     )
     gate.write_reports(result)
+    write_model_card(client, contract, result, candidate, run["run_id"])
     client.set_model_version_tag(name, candidate.version, "gate", "passed" if result.passed else "failed")
     client.set_model_version_tag(name, candidate.version, "contract_version", contract.model.version)
     failed = ", ".join(rule.name for rule in result.failures)
@@ -144,6 +169,9 @@ def promote(
     if champion is not None:
         client.set_registered_model_alias(name, PREVIOUS, champion.version)
     client.set_registered_model_alias(name, CHAMPION, candidate.version)
+    before, after = (str(champion.version) if champion else None), str(candidate.version)
+    verdict = f"passed, {gate.GATE_MARKDOWN} of run {run['run_id']}"
+    audit.record(client, name, action="promote", alias=CHAMPION, before=before, after=after, gate=verdict)
     former = f"; version {champion.version} is @{PREVIOUS}" if champion else ""
     message = (
         f"version {candidate.version} passed the gate and is @{CHAMPION}{former}. See {gate.GATE_MARKDOWN}"
@@ -162,7 +190,28 @@ def rollback(contract_path: Path = CONTRACT_FILE) -> str:
     client.set_registered_model_alias(name, CHAMPION, previous.version)
     client.delete_registered_model_alias(name, PREVIOUS)
     client.set_model_version_tag(name, current.version, "rolled_back", "true")
+    gate = f"not run: back to version {previous.version}, which passed when promoted"
+    audit.record(
+        client,
+        name,
+        action="rollback",
+        alias=CHAMPION,
+        before=str(current.version),
+        after=str(previous.version),
+        gate=gate,
+    )
     return f"@{CHAMPION} is back on version {previous.version} (was version {current.version})"
+
+
+def history(contract_path: Path = CONTRACT_FILE) -> list[str]:
+    """The audit trail of the model's @champion, one line per move, oldest first."""
+    name = load_contract(contract_path).model.name
+    client = MlflowClient()
+    try:
+        entries = audit.history(client, name)
+    except MlflowException:
+        raise PromotionError(f"model {name!r} is not registered yet: nothing was promoted") from None
+    return audit.to_lines(entries) or [f"model {name!r}: no alias was moved yet"]
 
 
 def export(destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path: Path = CONTRACT_FILE) -> str:
@@ -176,6 +225,8 @@ def export(destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path:
     try:
         mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}@{alias}", dst_path=str(staging))
         (staging / "VERSION").write_text(f"{version.version}\n", encoding="utf-8")
+        if version.description:  # the model card of its promotion, shipped with the model
+            (staging / MODEL_CARD_MARKDOWN.name).write_text(version.description, encoding="utf-8")
         if destination.exists():
             shutil.rmtree(destination)
         staging.rename(destination)
@@ -187,13 +238,16 @@ def export(destination: Path = EXPORT_DIR, alias: str = CHAMPION, contract_path:
 @reports_errors
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Promote, roll back or export the registered model.")
-    parser.add_argument("command", choices=["promote", "rollback", "export"])
+    parser.add_argument("command", choices=["promote", "rollback", "export", "history"])
     parser.add_argument("--to", type=Path, default=EXPORT_DIR, help="export: the directory to write")
     args = parser.parse_args(argv)
     start_tracking()
     try:
         if args.command == "rollback":
             print(rollback())
+            return 0
+        if args.command == "history":
+            print("\n".join(history()))
             return 0
         if args.command == "export":
             print(export(args.to))

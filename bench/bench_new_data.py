@@ -4,10 +4,11 @@
 
 The table is made here from a fixed seed (pyarrow, in blocks): an id, six numbers (one with gaps), three
 categories, a binary target; about 66 bytes a row, so 15.5 million rows are about 1 GB. Each run renders into
-a new directory, with its hooks: the profile of the table (one streaming pass), the render, the copy into
-data/raw/, `dvc add`, `dvc push` to the local remote and `uv lock`. Peak memory is the largest resident set of
-the `scaffold` process and of every process it started (getrusage of the children, which includes the hook,
-DVC and uv), measured by /usr/bin/time. It first waits (up to --wait-quiet seconds) for a quiet machine.
+a new directory, with its hooks: the profile of the table (one streaming pass; with `--id-column account`,
+so every id is checked unique), the render, the copy into data/raw/, `dvc add`, `dvc push` to the local
+remote and `uv lock`. Peak memory is the largest resident set of the `scaffold` process and of every process
+it started (getrusage of the children, which includes the hook, DVC and uv), measured by /usr/bin/time. It
+first waits (up to --wait-quiet seconds) for a quiet machine.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         scaffold = [sys.executable, "-m", "scaffold", "new", "--no-input"]
         results: dict[str, list[tuple[float, float]]] = {"example": [], "data": []}
         for index in range(args.n):
-            for kind, extra in (("example", []), ("data", ["--data", str(table), "--target", "left"])):
+            data = ["--data", str(table), "--target", "left", "--id-column", "account"]
+            for kind, extra in (("example", []), ("data", data)):
                 output = root / f"{kind}-{index}"
                 results[kind].append(timed([*scaffold, "-o", str(output), *extra], root))
                 shutil.rmtree(output, ignore_errors=True)

@@ -234,7 +234,7 @@ def update(
         ctx.exit(EXIT_FAILURE)
 
 
-CHECK_FORMATS = ("text", "concise", "json", "github", "sarif", "markdown")
+CHECK_FORMATS = ("text", "concise", "json", "github", "gitlab", "sarif", "markdown")
 
 
 @cli.command()

@@ -4,7 +4,7 @@ service, the monitors, its tests and `scaffold check`.
 These are the slow end-to-end tests (marker `slow`; `pytest -m "not slow"` skips them locally). Option sets
 follow cookiecutter-data-science's matrix: the options that change what the project computes interact, so
 every task runs with and without a fairness section in its contract; the independent options (DVC remote,
-license, deploy target, orchestrator, a long project name) rotate across those runs.
+license, deploy target, orchestrator, CI provider, a long project name) rotate across those runs.
 """
 
 from __future__ import annotations
@@ -22,29 +22,45 @@ import yaml
 from conftest import TASKS, git, render_into, without_latency_limit
 from projects import assert_conforms, assert_monitors_work, assert_promoted_and_served, run
 
+# The cycle's last two entries are used once each (six option sets, four entries): airflow's is one of them,
+# so its `dag.test()` run (tests/test_airflow.py in the project) happens once in the suite.
 ROTATED = itertools.cycle(
     [
-        {"dvc_remote": "s3", "license": "Apache-2.0", "deploy_target": "kubernetes", "orchestrator": "dvc"},
+        {
+            "dvc_remote": "s3",
+            "license": "Apache-2.0",
+            "deploy_target": "kubernetes",
+            "orchestrator": "dvc",
+            "ci_provider": "github",
+        },
         {
             "dvc_remote": "gcs",
             "license": "BSD-3-Clause",
             "deploy_target": "docker",
             "orchestrator": "kubeflow",
+            "ci_provider": "gitlab",
         },
         {
             "dvc_remote": "azure",
             "license": "Proprietary",
             "deploy_target": "kubernetes",
             "orchestrator": "kubeflow",
+            "ci_provider": "github",
             "project_name": "Customer Lifetime Value And Churn Prediction",
         },
-        {"dvc_remote": "local", "license": "MIT", "deploy_target": "docker", "orchestrator": "dvc"},
+        {
+            "dvc_remote": "local",
+            "license": "MIT",
+            "deploy_target": "docker",
+            "orchestrator": "airflow",
+            "ci_provider": "gitlab",
+        },
     ]
 )
 OPTION_SETS = [
     {"task": task, "fairness": fairness, **next(ROTATED)} for task in TASKS for fairness in ("fair", "unfair")
 ]
-IDS = ("task", "fairness", "dvc_remote", "license", "deploy_target", "orchestrator")
+IDS = ("task", "fairness", "dvc_remote", "license", "deploy_target", "orchestrator", "ci_provider")
 METRICS_BY_TASK = {
     "binary": {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"},
     "multiclass": {"accuracy", "f1_macro", "f1_weighted", "roc_auc", "log_loss"},

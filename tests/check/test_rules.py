@@ -636,3 +636,61 @@ def test_every_tasks_stages_list_what_their_code_imports(tmp_path: Path, task: s
     """The default render (binary) passes every rule above; each task's stages run its own code."""
     project = render_into(tmp_path, {"task": task})
     assert run_checks(project, select=["DV105"]).findings == []
+
+
+GITLAB_PIPELINE = """\
+.uv:
+  before_script: [uv sync --locked]
+test:
+  extends: [.uv]
+  script: [uv run pytest]
+deploy:
+  environment: production
+  rules:
+    - if: $CI_COMMIT_TAG
+"""
+
+
+def gitlab(tmp_path: Path, text: str) -> dict[str, Parsed]:
+    return {".gitlab-ci.yml": parsed(tmp_path, ".gitlab-ci.yml", text)}
+
+
+def test_a_gitlab_pipeline_is_ci_and_its_scripts_are_steps(tmp_path: Path) -> None:
+    assert compute_check("CI001", workflows=gitlab(tmp_path, GITLAB_PIPELINE)) == []
+    assert compute_check("CI101", workflows=gitlab(tmp_path, GITLAB_PIPELINE)) == []
+    unit = GITLAB_PIPELINE.replace("uv run pytest", "uv run python -m unittest")
+    [problem] = compute_check("CI101", workflows=gitlab(tmp_path, unit))
+    assert (problem.path, problem.message) == (
+        ".gitlab-ci.yml",
+        "no job of .gitlab-ci.yml runs the tests (pytest)",
+    )
+    hidden_only = "stages: [test]\n.template:\n  script: [uv run pytest]\n"
+    assert [p.message for p in compute_check("CI001", workflows=gitlab(tmp_path, hidden_only))] == [
+        ".gitlab-ci.yml defines no job"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rules", "lines"),
+    [
+        ("  rules:\n    - if: $CI_COMMIT_TAG\n", []),
+        ("", [6]),  # no rules: every pipeline, merge requests' too
+        ('  rules:\n    - if: $CI_PIPELINE_SOURCE == "merge_request_event"\n', [6]),
+        ("  rules:\n    - when: manual\n", [6]),  # a rule with no `if` matches every pipeline
+        (
+            '  rules:\n    - if: $CI_PIPELINE_SOURCE == "merge_request_event"\n'
+            "      when: never\n    - if: $X\n",
+            [],
+        ),
+        ("  only: [tags]\n", []),
+    ],
+)
+def test_a_gitlab_job_with_an_environment_never_runs_for_merge_requests(
+    tmp_path: Path, rules: str, lines: list[int]
+) -> None:
+    text = (
+        GITLAB_PIPELINE.split("deploy:")[0]
+        + "deploy:\n  environment: production\n  script: [./deploy]\n"
+        + rules
+    )
+    assert [p.line for p in compute_check("CI103", workflows=gitlab(tmp_path, text))] == lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..base import Report, Rule
-from . import concise, github, json, markdown, sarif, text
+from . import concise, github, gitlab, json, markdown, sarif, text
 
 Renderer = Callable[[Report, dict[str, type[Rule]]], str]
 
@@ -18,6 +18,7 @@ FORMATS: dict[str, Renderer] = {
     "concise": concise.render,
     "json": json.render,
     "github": github.render,
+    "gitlab": gitlab.render,
     "sarif": sarif.render,
     "markdown": markdown.render,
 }

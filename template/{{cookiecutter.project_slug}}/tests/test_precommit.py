@@ -13,7 +13,11 @@ from pathlib import Path
 
 import yaml
 
+{% if cookiecutter.ci_provider == "gitlab" -%}
+LOCAL_HOOKS = {"ruff-check", "ruff-format", "check-gitlab-ci", "hadolint", "model-contract"}
+{%- else -%}
 LOCAL_HOOKS = {"ruff-check", "ruff-format", "check-github-workflows", "zizmor", "hadolint", "model-contract"}
+{%- endif %}
 
 
 def test_the_local_hooks_pass_on_every_file(project_root: Path, tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def test_a_value_breaking_a_features_check_is_mlflows_bad_request_naming_it(
         pytest.param("application/json", "{not json", 400, id="broken-json"),
         pytest.param(
             "application/json",
-            '{"dataframe_split": {"columns": ["a"], "data": [[1, 2]]}}',
+            json.dumps({"dataframe_split": {"columns": ["a"], "data": [[1, 2]]} }),
             400,
             id="ragged-split",
         ),

@@ -46,7 +46,7 @@ BAD_PAYLOAD = {"description": "Not one of MLflow's payloads, or an invalid recor
 BAD_CONTENT_TYPE = {"description": "Neither application/json nor text/csv (UTF-8)"}
 PROMETHEUS_TEXT = {
     "description": "Prometheus' text exposition format",
-    "content": {"text/plain": {"schema": {"type": "string"}}},
+    "content": {"text/plain": {"schema": {"type": "string"} } },
 }
 
 

@@ -31,6 +31,9 @@ def payloads(records: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
     return formats
 
 
+RAGGED = {"columns": ["a"], "data": [[1, 2]]}
+
+
 def invoke(client: TestClient, content_type: str, body: str) -> Any:
     return client.post("/invocations", content=body, headers={"content-type": content_type})
 
@@ -82,7 +85,7 @@ def test_a_value_breaking_a_features_check_is_mlflows_bad_request_naming_it(
         pytest.param("application/json", "{not json", 400, id="broken-json"),
         pytest.param(
             "application/json",
-            json.dumps({"dataframe_split": {"columns": ["a"], "data": [[1, 2]]} }),
+            json.dumps({"dataframe_split": RAGGED}),
             400,
             id="ragged-split",
         ),

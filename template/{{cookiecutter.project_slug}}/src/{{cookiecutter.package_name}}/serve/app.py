@@ -44,9 +44,10 @@ TOO_LARGE = {"description": "More records or bytes than the service accepts"}
 INVALID = {"description": "A record is invalid: each error names its field"}
 BAD_PAYLOAD = {"description": "Not one of MLflow's payloads, or an invalid record (MLflow's error body)"}
 BAD_CONTENT_TYPE = {"description": "Neither application/json nor text/csv (UTF-8)"}
+TEXT_BODY = {"schema": {"type": "string"}}
 PROMETHEUS_TEXT = {
     "description": "Prometheus' text exposition format",
-    "content": {"text/plain": {"schema": {"type": "string"} } },
+    "content": {"text/plain": TEXT_BODY},
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -14,10 +15,12 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.features import FEATURES
 from {{ cookiecutter.package_name }}.serve import latency
 from {{ cookiecutter.package_name }}.stages import prepare
 
@@ -32,18 +35,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(command: list[str], environment: dict[str, str], url: str) -> Iterator[str]:
-    """Start a server process, wait until /ready answers, and stop it however the block ends.
+def running(
+    command: list[str], environment: dict[str, str], url: str, probe: str = "/ready", within: float = 90
+) -> Iterator[str]:
+    """Start a server process, wait until `probe` answers, and stop it however the block ends.
 
     Ready means ten answers in a row, each on a new connection: with several workers, each loads its model
-    on its own, and a connection sent to one still loading waits for it (and may time out here).
+    on its own, and a connection sent to one still loading waits for it (and may time out here). The server
+    runs in a process group of its own, stopped whole: `mlflow models serve` starts its server as a child.
     """
-    process = subprocess.Popen(command, env=environment)
+    process = subprocess.Popen(command, env=environment, start_new_session=True)
     try:
-        deadline, in_a_row = time.monotonic() + 90, 0
+        deadline, in_a_row = time.monotonic() + within, 0
         while in_a_row < 10:
             try:
-                with urllib.request.urlopen(f"{url}/ready", timeout=2) as answer:
+                with urllib.request.urlopen(f"{url}{probe}", timeout=2) as answer:
                     in_a_row = in_a_row + 1 if answer.status == 200 else 0
             except OSError:  # refused, reset, timed out or 503 while the server starts
                 in_a_row = 0
@@ -52,7 +58,7 @@ def running(command: list[str], environment: dict[str, str], url: str) -> Iterat
                 time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
 
 
@@ -82,6 +88,45 @@ def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory, project_ro
 
 def test_the_server_answers_predictions_over_http(server: str, record: dict) -> None:
     assert len(post(server, record)["predictions"]) == 1
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(model_dir: Path) -> Iterator[str]:
+    """`mlflow models serve` of the same model, in this environment (it needs its bin directory on PATH).
+    It imports MLflow twice (its CLI, then its uvicorn): give it longer to start than ours."""
+    port = free_port()
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", str(model_dir)]
+    command += ["--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)]
+    with running(command, environment, f"http://127.0.0.1:{port}", probe="/ping", within=180) as url:
+        yield url
+
+
+def test_mlflows_client_gets_what_mlflow_models_serve_answers(
+    server: str, mlflow_server: str, split: prepare.Split
+) -> None:
+    """A drop-in: 50 held-out rows, as a frame through MLflow's own client and as CSV, answered alike."""
+    from mlflow.pyfunc.scoring_server.client import ScoringServerClient
+
+    rows = split.test[list(FEATURES)].head(50)
+    ours, theirs = (ScoringServerClient("127.0.0.1", urlsplit(url).port) for url in (server, mlflow_server))
+    ours.ping()
+    answer = ours.invoke(rows)
+    assert len(answer["predictions"]) == len(rows)
+    assert answer == theirs.invoke(rows)
+    assert ours.get_version() == theirs.get_version()
+    as_csv = rows.to_csv(index=False).encode()
+    csv_answers = [
+        json.load(
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    f"{url}/invocations", data=as_csv, headers={"content-type": "text/csv"}
+                )
+            )
+        )
+        for url in (server, mlflow_server)
+    ]
+    assert csv_answers[0] == csv_answers[1] == dict(answer)
 
 
 @pytest.fixture

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import mlflow.version
 import numpy as np
 import pandas as pd
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel
 
 from .. import task
 from ..contract import load_contract
@@ -31,6 +34,7 @@ from .inference_log import InferenceLog
 from .metrics import LimitBodySize, Metrics, RecordRequests
 from .model_store import LoadedModel, ModelStore
 from .request import PredictResponse, openapi_request_body, parse_records
+from .scoring import BadPayload, InvocationsResponse, invocations_request_body, parse_invocation
 from .settings import Settings
 
 COLUMNS = pd.Index(FEATURES, dtype=object)
@@ -38,6 +42,21 @@ NOT_LOADED = {"description": "The model is not loaded (yet)"}
 FAILED = {"description": "The model failed on this request"}
 TOO_LARGE = {"description": "More records or bytes than the service accepts"}
 INVALID = {"description": "A record is invalid: each error names its field"}
+BAD_PAYLOAD = {"description": "Not one of MLflow's payloads, or an invalid record (MLflow's error body)"}
+BAD_CONTENT_TYPE = {"description": "Neither application/json nor text/csv (UTF-8)"}
+TEXT_BODY = {"schema": {"type": "string"}}
+PROMETHEUS_TEXT = {
+    "description": "Prometheus' text exposition format",
+    "content": {"text/plain": TEXT_BODY},
+}
+
+
+@dataclass(frozen=True)
+class Answered:
+    request_id: str
+    model_version: str
+    outputs: list[dict[str, Any]]  # the task's answer per row (task.outputs)
+    predicted: list[Any]  # the model's predict per row: a label, or a value
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -113,27 +132,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "slas": asdict(contract.slas),
         }
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse, responses={200: PROMETHEUS_TEXT})
     def prometheus() -> Response:
         """Prometheus metrics: requests, latency, what is predicted, the model version."""
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.post(
-        "/predict",
-        response_model=PredictResponse,
-        responses={413: TOO_LARGE, 422: INVALID, 500: FAILED, 503: NOT_LOADED},
-    )
-    async def predict(request: Request) -> Response:
-        """The task's prediction for one record (an object) or a batch (a non-empty array)."""
-        records = parse_records(await request.body())
+    async def answer(records: list[BaseModel]) -> Answered:
+        """Predict the records, count and log the answers: shared by /predict and /invocations."""
         loaded = ready_model()
         if len(records) > settings.max_batch:
             raise HTTPException(413, detail=f"at most {settings.max_batch} records per request")
         rows = [record.model_dump() for record in records]
         try:
-            outputs = list(await batcher.predict(rows))
+            answers = list(await batcher.predict(rows))
         except PredictionFailed:
             raise HTTPException(500, detail="the model failed on this request") from None
+        outputs = [output for output, _ in answers]
         request_id = uuid.uuid4().hex
         metrics.observe(outputs)
         timestamp = datetime.now(UTC).isoformat()
@@ -149,9 +163,54 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for row, output in zip(rows, outputs, strict=True)
             ]
         )
-        answer = PredictResponse(request_id=request_id, model_version=loaded.version, predictions=outputs)
+        return Answered(request_id, loaded.version, outputs, [predicted for _, predicted in answers])
+
+    @app.post(
+        "/predict",
+        response_model=PredictResponse,
+        responses={413: TOO_LARGE, 422: INVALID, 500: FAILED, 503: NOT_LOADED},
+    )
+    async def predict(request: Request) -> Response:
+        """The task's prediction for one record (an object) or a batch (a non-empty array)."""
+        answered = await answer(parse_records(await request.body()))
+        typed = PredictResponse(
+            request_id=answered.request_id, model_version=answered.model_version, predictions=answered.outputs
+        )
         # Serialized by pydantic directly: FastAPI would validate the answer again against response_model.
-        return Response(answer.model_dump_json(), media_type="application/json")
+        return Response(typed.model_dump_json(), media_type="application/json")
+
+    @app.post(
+        "/invocations",
+        response_model=InvocationsResponse,
+        responses={400: BAD_PAYLOAD, 413: TOO_LARGE, 415: BAD_CONTENT_TYPE, 500: FAILED, 503: NOT_LOADED},
+        openapi_extra={"requestBody": invocations_request_body()},
+    )
+    async def invocations(request: Request) -> Response:
+        """MLflow's scoring protocol (`mlflow models serve`): `{"predictions": [...]}`, the model's output."""
+        try:
+            records = parse_invocation(await request.body(), request.headers.get("content-type", ""))
+        except BadPayload as error:
+            return mlflow_error(str(error), error.status)
+        except RequestValidationError as error:
+            detail = readable_errors(error.errors())
+            return mlflow_error("invalid records: " + "; ".join(describe(item) for item in detail), 400)
+        answered = await answer(records)
+        return Response(
+            json.dumps({"predictions": answered.predicted}, separators=(",", ":")),
+            media_type="application/json",
+            headers={"x-request-id": answered.request_id, "x-model-version": answered.model_version},
+        )
+
+    @app.get("/ping", response_class=PlainTextResponse, responses={503: NOT_LOADED})
+    def ping() -> PlainTextResponse:
+        """MLflow's health check: 200 once the model is loaded."""
+        ready_model()
+        return PlainTextResponse("\n")
+
+    @app.get("/version", response_class=PlainTextResponse)
+    def version() -> PlainTextResponse:
+        """The MLflow version the service loads models with, as `mlflow models serve` answers it."""
+        return PlainTextResponse(mlflow.version.VERSION)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -175,19 +234,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def predict_rows(store: ModelStore) -> Callable[[Rows], Sequence[dict[str, Any]]]:
-    """The task's answer for each row, by the loaded model (run in the batcher's thread)."""
+def predict_rows(store: ModelStore) -> Callable[[Rows], Sequence[tuple[dict[str, Any], Any]]]:
+    """The task's answer for each row, and what the model's `predict` gives for it (run in the batcher's
+    thread): the answer of /predict, and the bare prediction of /invocations, as MLflow's server has it."""
 
-    def predict(rows: Rows) -> Sequence[dict[str, Any]]:
+    def predict(rows: Rows) -> Sequence[tuple[dict[str, Any], Any]]:
         assert store.loaded is not None  # the endpoint checked it before queueing the rows
         # One block of Python objects: pandas builds it in 10 µs, where typed columns took 160 µs (its
         # string dtype). The pipeline converts each column as it did in training: the same predictions.
         values = np.array([[row[name] for name in FEATURES] for row in rows], dtype=object)
         values[np.equal(values, None)] = np.nan  # a null in the request is a missing value to the model
         frame = pd.DataFrame(values, columns=COLUMNS, dtype=object, copy=False)
-        return task.outputs(task.predict(store.loaded.model, frame))
+        predictions = task.predict(store.loaded.model, frame)
+        return list(zip(task.outputs(predictions), predictions.predicted.tolist(), strict=True))
 
     return predict
+
+
+def mlflow_error(message: str, status: int) -> JSONResponse:
+    """An error as MLflow's scoring server shapes it."""
+    code = "BAD_REQUEST" if status == 400 else "INVALID_PARAMETER_VALUE"
+    return JSONResponse(status_code=status, content={"error_code": code, "message": message})
+
+
+def describe(error: dict[str, Any]) -> str:
+    return f"{'.'.join(str(part) for part in error['loc'][1:]) or 'body'}: {error['msg']}"
 
 
 UNION_BRANCHES = {"Record", "list[Record]"}

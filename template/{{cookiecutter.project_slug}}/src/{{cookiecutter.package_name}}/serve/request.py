@@ -14,7 +14,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi.exceptions import RequestValidationError
 from pandera.api.pandas.components import Column
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+)
 
 from ..features import FEATURES
 from ..schemas import SCHEMAS
@@ -28,6 +37,9 @@ def one_of(allowed: Collection[object]) -> Callable[[Any], Any]:
         return value
 
     return check
+
+
+JSON_TYPES = {bool: "boolean", int: "integer", float: "number"}
 
 
 def field_for(column: Column) -> tuple[Any, Any]:
@@ -49,8 +61,9 @@ def field_for(column: Column) -> tuple[Any, Any]:
             annotation = Literal[tuple(statistics["allowed_values"])]
         elif check.name == "isin":  # not Literal[0, 1], which takes True for 1; the enum is documented
             allowed = list(statistics["allowed_values"])
-            annotation = Annotated[annotation, AfterValidator(one_of(allowed))]
-            constraints["json_schema_extra"] = {"enum": allowed}
+            documented = {"type": JSON_TYPES[annotation], "enum": allowed}
+            # On the type, not the field: a nullable feature's schema is `anyOf: [{enum}, {null}]`
+            annotation = Annotated[annotation, AfterValidator(one_of(allowed)), WithJsonSchema(documented)]
         elif check.name in ("greater_than_or_equal_to", "greater_than"):
             constraints["ge" if check.name.endswith("equal_to") else "gt"] = statistics["min_value"]
         elif check.name in ("less_than_or_equal_to", "less_than"):
@@ -72,6 +85,19 @@ Record: type[BaseModel] = create_model(
 Batch = Annotated[list[Record], Field(min_length=1)]  # type: ignore[valid-type]
 PredictRequest = Record | Batch  # type: ignore[valid-type]
 _predict_request: TypeAdapter[Any] = TypeAdapter(PredictRequest)
+
+
+_records: TypeAdapter[list[Any]] = TypeAdapter(list[Record])  # type: ignore[valid-type]
+KINDS = {name: str(_columns[name].dtype) for name in FEATURES}  # pandera's dtype of each feature
+
+
+def validate_records(rows: list[dict[str, Any]]) -> list[BaseModel]:
+    """Records already decoded into Python values (MLflow's payloads), checked like a /predict body."""
+    try:
+        return _records.validate_python(rows)
+    except ValidationError as error:
+        located = [{**detail, "loc": ("body", *detail["loc"])} for detail in error.errors()]
+        raise RequestValidationError(located) from None
 
 
 def parse_records(body: bytes) -> list[BaseModel]:

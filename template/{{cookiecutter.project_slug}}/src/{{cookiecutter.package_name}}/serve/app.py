@@ -44,7 +44,8 @@ TOO_LARGE = {"description": "More records or bytes than the service accepts"}
 INVALID = {"description": "A record is invalid: each error names its field"}
 BAD_PAYLOAD = {"description": "Not one of MLflow's payloads, or an invalid record (MLflow's error body)"}
 BAD_CONTENT_TYPE = {"description": "Neither application/json nor text/csv (UTF-8)"}
-TEXT_BODY = {"schema": {"type": "string"}}
+STRING_SCHEMA = {"type": "string"}
+TEXT_BODY = {"schema": STRING_SCHEMA}
 PROMETHEUS_TEXT = {
     "description": "Prometheus' text exposition format",
     "content": {"text/plain": TEXT_BODY},

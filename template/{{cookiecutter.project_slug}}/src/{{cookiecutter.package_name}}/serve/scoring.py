@@ -1,7 +1,7 @@
 """MLflow's scoring protocol, as `mlflow models serve` speaks it: /invocations bodies read into records.
 
 Clients written for MLflow send one of four JSON payloads, or CSV with a header row:
-  {"dataframe_split": {"columns": [...], "data": [[...], ...]}}    pandas' split orient ("index" is ignored)
+  {"dataframe_split": {"columns": [...], "data": [[...], ...]} }   pandas' split orient ("index" is ignored)
   {"dataframe_records": [{...}, ...]}                               pandas' records orient
   {"instances": ...} or {"inputs": ...}                             records, or columns ({name: [values]})
 Each becomes a list of records and goes through the same request model as /predict (request.py): the same
@@ -38,10 +38,11 @@ def invocations_request_body() -> dict[str, Any]:
     """The OpenAPI `requestBody` of /invocations: MLflow's four JSON payloads of records, or CSV."""
     record = {"$ref": "#/components/schemas/Record"}
     records = {"type": "array", "items": record, "minItems": 1}
+    feature_name = {"type": "string", "enum": list(FEATURES)}
     split = {
         "type": "object",
         "properties": {
-            "columns": {"type": "array", "items": {"type": "string", "enum": list(FEATURES)}},
+            "columns": {"type": "array", "items": feature_name},
             "data": {"type": "array", "items": {"type": "array"}, "minItems": 1},
             "index": {"type": "array"},
         },
@@ -57,7 +58,9 @@ def invocations_request_body() -> dict[str, Any]:
         for key in FORMATS
     ]
     csv_body = {"type": "string", "description": "CSV with a header row naming the features"}
-    content = {JSON: {"schema": {"oneOf": payloads}}, CSV: {"schema": csv_body}}
+    any_payload = {"oneOf": payloads}
+    json_body, csv_schema = {"schema": any_payload}, {"schema": csv_body}
+    content = {JSON: json_body, CSV: csv_schema}
     return {"required": True, "content": content}
 
 

@@ -65,6 +65,8 @@ UVICORN = "uvicorn {app} --workers {workers} --host 127.0.0.1 --port {port}"
 IN_PROCESS = """
 import json, statistics, sys, time
 import mlflow.sklearn, pandas as pd
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)  # as the service predicts (task.predict_on_one_thread): OpenMP pools oversubscribe
 mode, uri, data, target, seconds = sys.argv[1:6]
 model = mlflow.sklearn.load_model(uri)
 frame = pd.read_csv(data).drop(columns=[target])
@@ -469,14 +471,14 @@ def installed(project: Path, env: dict[str, str], *names: str) -> dict[str, str]
 
 
 def classes(server: Server, port: int, count: int) -> list[int]:
-    """The class predicted for each of the first bodies: MLflow's pyfunc answers it, ours says `churned`."""
+    """The class predicted for each of the first bodies: MLflow's pyfunc answers it, ours as `prediction`."""
     answers = []
     for body in server.bodies[:count]:
         status, text = request(port, "POST", server.predict_path, body)
         if status != 200:
             sys.exit(f"{server.label} answered {status}: {text[:500]!r}")
         prediction = json.loads(text)["predictions"][0]
-        answers.append(int(prediction["churned"] if isinstance(prediction, dict) else prediction))
+        answers.append(int(prediction["prediction"] if isinstance(prediction, dict) else prediction))
     return answers
 
 

@@ -168,7 +168,7 @@ def test_plain_cookiecutter_also_refuses_and_cleans_up(
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("deploy_target", "helm"), ("orchestrator", "airflow"), ("license", "GPL")]
+    ("name", "value"), [("deploy_target", "helm"), ("orchestrator", "prefect"), ("license", "GPL")]
 )
 def test_a_value_outside_a_choice_list_is_refused(tmp_path: Path, name: str, value: str) -> None:
     result = scaffold_new(tmp_path, f"{name}={value}")

@@ -298,7 +298,19 @@ def size_defaults(rows: int) -> dict[str, Any]:
         "test_size": round(test_size, 4),
         "min_current_rows": max(20, min(100, test_rows // 2)),
         "min_samples_leaf": max(5, min(20, rows // 200)),
+        "psi_threshold": psi_threshold(rows - test_rows, test_rows),
     }
+
+
+PSI_NOISE = 35  # Evidently's PSI (30 bins) of two samples of one distribution: under 35 * (1/n + 1/m), 99 in 100
+
+
+def psi_threshold(reference_rows: int, current_rows: int) -> float:
+    """The PSI above which a feature counts as drifted: the usual 0.2, raised for small tables to where a
+    held-out split of the same data stays under it for 99 features in 100 (measured: with 455 and 114 rows
+    the PSI of two samples of one normal distribution averages 0.15, its 99th percentile is 0.34)."""
+    noise = PSI_NOISE * (1 / max(1, reference_rows) + 1 / max(1, current_rows))
+    return max(0.2, math.ceil(noise * 100) / 100)
 
 
 def baseline(target: ColumnProfile, task: str) -> dict[str, Any]:

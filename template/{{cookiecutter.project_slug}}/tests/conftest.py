@@ -21,6 +21,7 @@ import yaml
 from {{ cookiecutter.package_name }} import synthetic
 from {{ cookiecutter.package_name }}.config import load_section
 from {{ cookiecutter.package_name }}.contract import Contract, load_contract
+from {{ cookiecutter.package_name }}.monitor import rules
 from {{ cookiecutter.package_name }}.paths import RUN_FILE, TEST_SPLIT, TRAIN_SPLIT
 from {{ cookiecutter.package_name }}.stages import prepare, train
 
@@ -37,6 +38,48 @@ def project_root() -> Path:
 @pytest.fixture(scope="session")
 def contract(project_root: Path) -> Contract:
     return load_contract(project_root / "model_contract.yaml")
+
+
+@pytest.fixture(scope="session")
+def monitoring_files(tmp_path_factory: pytest.TempPathFactory, project_root: Path) -> Path:
+    """What `make rules` writes from the contract as it is now, in a directory of its own: the alerting
+    rules, their promtool tests and the scrape config in it, the Grafana dashboard as dashboard.json.
+
+    The tests test these, not the committed copies, so editing the contract breaks no test; that the committed
+    copies still hold the contract's thresholds is `scaffold check`'s rule MC201 (run `make rules`).
+    """
+    directory = tmp_path_factory.mktemp("monitoring")
+    rules.write(project_root / "model_contract.yaml", directory, directory / "dashboard.json")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def dvc_stages(project_root: Path) -> dict[str, Any]:
+    """dvc.yaml's stages, by name: what an orchestrator's DAG must run."""
+    return yaml.safe_load((project_root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+
+@pytest.fixture(scope="session")
+def dvc_edges(dvc_stages: dict[str, Any]) -> set[tuple[str, str]]:
+    """(producer, consumer) for every dep of a stage that is, or is inside, another stage's out: the edges an
+    orchestrator's DAG must have, read from dvc.yaml here and not from the code that builds the DAG."""
+
+    def paths(entries: list[Any]) -> list[str]:
+        return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
+
+    written = {
+        out: name
+        for name, stage in dvc_stages.items()
+        for key in ("outs", "metrics", "plots")
+        for out in paths(stage.get(key, []))
+    }
+    return {
+        (producer, name)
+        for name, stage in dvc_stages.items()
+        for dep in paths(stage.get("deps", []))
+        for out, producer in written.items()
+        if dep == out or dep.startswith(out + "/")
+    }
 
 
 @pytest.fixture(scope="session")

@@ -60,28 +60,6 @@ def dag_bag(**settings: str) -> Any:
         return DagBag(str(DAGS))
 
 
-def paths(entries: list[Any]) -> list[str]:
-    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
-
-
-def dvc_edges(project: Path = PROJECT_ROOT) -> set[tuple[str, str]]:
-    """(producer, consumer) for every dep of a stage that is, or is inside, another stage's out."""
-    stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
-    written = {
-        out: name
-        for name, stage in stages.items()
-        for key in ("outs", "metrics", "plots")
-        for out in paths(stage.get(key, []))
-    }
-    return {
-        (producer, name)
-        for name, stage in stages.items()
-        for dep in paths(stage.get("deps", []))
-        for out, producer in written.items()
-        if dep == out or dep.startswith(out + "/")
-    }
-
-
 def edges(dag: Any) -> set[tuple[str, str]]:
     return {(upstream, task.task_id) for task in dag.tasks for upstream in task.upstream_task_ids}
 
@@ -92,22 +70,25 @@ def test_the_dags_import_with_no_error(airflow_home: Path) -> None:
     assert {PIPELINE, RETRAIN} <= set(bag.dags)
 
 
-def test_the_pipeline_dag_is_dvc_yamls_graph(airflow_home: Path) -> None:
+def test_the_pipeline_dag_is_dvc_yamls_graph(
+    airflow_home: Path, dvc_stages: dict[str, Any], dvc_edges: set[tuple[str, str]]
+) -> None:
     dag = dag_bag().dags[PIPELINE]
-    stages = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
-    assert {task.task_id for task in dag.tasks} == set(stages)
-    assert edges(dag) == dvc_edges() != set()
+    assert {task.task_id for task in dag.tasks} == set(dvc_stages)
+    assert edges(dag) == dvc_edges != set()
     for task in dag.tasks:
         assert task.task_type == "BashOperator"  # the default runner: local
         assert task.bash_command.endswith(f"-m dvc repro --single-item {task.task_id}")
 
 
-def test_the_kubernetes_runner_runs_the_same_stages_in_the_training_image(airflow_home: Path) -> None:
+def test_the_kubernetes_runner_runs_the_same_stages_in_the_training_image(
+    airflow_home: Path, dvc_edges: set[tuple[str, str]]
+) -> None:
     image = "registry.example.com/{{ cookiecutter.project_slug }}-train:1.0"
     bag = dag_bag(PIPELINE_RUNNER="kubernetes", PIPELINE_IMAGE=image)
     assert bag.import_errors == {}
     dag = bag.dags[PIPELINE]
-    assert edges(dag) == dvc_edges()
+    assert edges(dag) == dvc_edges
     for task in dag.tasks:
         assert (task.task_type, task.image) == ("KubernetesPodOperator", image)
         [script] = task.arguments

@@ -31,35 +31,11 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return yaml.safe_load(output.read_text(encoding="utf-8"))
 
 
-def dvc_stages() -> dict[str, Any]:
-    return yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
-
-
-def paths(entries: list[Any]) -> list[str]:
-    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
-
-
-def dvc_edges() -> set[tuple[str, str]]:
-    """(producer, consumer) for every dep of a stage that is, or is inside, another stage's out."""
-    stages = dvc_stages()
-    written = {
-        out: name
-        for name, stage in stages.items()
-        for key in ("outs", "metrics", "plots")
-        for out in paths(stage.get(key, []))
-    }
-    return {
-        (producer, name)
-        for name, stage in stages.items()
-        for dep in paths(stage.get("deps", []))
-        for out, producer in written.items()
-        if dep == out or dep.startswith(out + "/")
-    }
-
-
-def test_tasks_are_the_dvc_stages_with_their_dependencies(compiled: dict[str, Any]) -> None:
+def test_tasks_are_the_dvc_stages_with_their_dependencies(
+    compiled: dict[str, Any], dvc_stages: dict[str, Any], dvc_edges: set[tuple[str, str]]
+) -> None:
     tasks = compiled["root"]["dag"]["tasks"]
-    assert set(tasks) == set(dvc_stages())
+    assert set(tasks) == set(dvc_stages)
     dependencies = {
         (producer, name) for name, task in tasks.items() for producer in task.get("dependentTasks", [])
     }
@@ -68,12 +44,14 @@ def test_tasks_are_the_dvc_stages_with_their_dependencies(compiled: dict[str, An
         for name, task in tasks.items()
         for source in task.get("inputs", {}).get("artifacts", {}).values()
     }
-    assert dependencies == artifacts == dvc_edges()
+    assert dependencies == artifacts == dvc_edges
 
 
-def test_each_task_runs_its_stage_command_in_the_training_image(compiled: dict[str, Any]) -> None:
+def test_each_task_runs_its_stage_command_in_the_training_image(
+    compiled: dict[str, Any], dvc_stages: dict[str, Any]
+) -> None:
     executors = compiled["deploymentSpec"]["executors"]
-    for name, stage in dvc_stages().items():
+    for name, stage in dvc_stages.items():
         container = executors[f"exec-{name}"]["container"]
         assert container["image"] == IMAGE
         assert stage["cmd"] in container["command"][2].splitlines()

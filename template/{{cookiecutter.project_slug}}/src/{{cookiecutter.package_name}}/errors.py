@@ -1,8 +1,10 @@
 """The project's one error tree: problems a user can fix, each reported as one line, never a traceback.
 
-Every command-line entry point (`python -m {{ cookiecutter.package_name }}.<module>`) wraps its `main` in
-`reports_errors`: a `ProjectError` is printed as `error: <message>` and the exit status is 2; anything else
-is a bug and keeps its traceback. Messages name the file (and line) or the service, and what to do.
+Every command-line entry point
+(`python -m {{ cookiecutter.package_name }}.<module>`)
+wraps its `main` in `reports_errors`: a `ProjectError` is printed as `error: <message>` and the exit status
+is 2; anything else is a bug and keeps its traceback. Messages name the file (and line) or the service,
+and what to do.
 """
 
 from __future__ import annotations

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.features import BOOLEAN_FEATURES, CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from {{ cookiecutter.package_name }}.features import (
+    BOOLEAN_FEATURES,
+    CATEGORICAL_FEATURES,
+    NUMERIC_FEATURES,
+)
 from {{ cookiecutter.package_name }}.monitor import samples
 from {{ cookiecutter.package_name }}.schemas import SCHEMAS
 

@@ -1,5 +1,5 @@
-"""A real Prometheus scraping the real service evaluates every recording rule of rules.yml to data: each
-metric name in the rules (and so in the dashboard) is one the service exports.
+"""A real Prometheus scraping the real service evaluates every recording rule that `make rules` writes to
+data: each metric name in the rules (and so in the dashboard) is one the service exports.
 
 Prometheus comes from `apt-get install prometheus` (the CI workflow installs it); without it the test is
 skipped on a workstation and fails in CI (where `CI` is set).
@@ -24,7 +24,6 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.monitor import dashboard, rules
-from {{ cookiecutter.package_name }}.paths import GRAFANA_DASHBOARD, PROMETHEUS_DIR
 
 APP = "{{ cookiecutter.package_name }}.serve.main:app"
 
@@ -82,16 +81,16 @@ def service(model_dir: Path, tmp_path: Path, project_root: Path) -> Iterator[str
 
 
 @pytest.fixture
-def prometheus(service: str, tmp_path: Path, project_root: Path) -> Iterator[str]:
+def prometheus(service: str, tmp_path: Path, monitoring_files: Path) -> Iterator[str]:
     """Prometheus with the project's prometheus.yml and rules.yml, scraping `service` each second: its URL."""
     binary = shutil.which("prometheus")
     if binary is None:
         if os.environ.get("CI"):
             pytest.fail("prometheus is not installed (apt-get install prometheus)")
         pytest.skip("prometheus is not installed (apt-get install prometheus)")
-    config = yaml.safe_load((project_root / PROMETHEUS_DIR / rules.CONFIG_FILE).read_text())
+    config = yaml.safe_load((monitoring_files / rules.CONFIG_FILE).read_text())
     config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
-    config["rule_files"] = [str(project_root / PROMETHEUS_DIR / name) for name in config["rule_files"]]
+    config["rule_files"] = [str(monitoring_files / name) for name in config["rule_files"]]
     config["scrape_configs"][0]["static_configs"] = [{"targets": [service]}]
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = free_port()
@@ -127,15 +126,15 @@ def evaluates(prometheus: str, record: str) -> bool:
 
 
 def test_every_recording_rule_and_dashboard_query_evaluates_to_data(
-    service: str, prometheus: str, project_root: Path, records: list[dict[str, Any]]
+    service: str, prometheus: str, monitoring_files: Path, records: list[dict[str, Any]]
 ) -> None:
     recorded = [
         rule["record"]
-        for group in yaml.safe_load((project_root / PROMETHEUS_DIR / rules.RULES_FILE).read_text())["groups"]
+        for group in yaml.safe_load((monitoring_files / rules.RULES_FILE).read_text())["groups"]
         for rule in group["rules"]
         if "record" in rule
     ]
-    panels = dashboard.queries(json.loads((project_root / GRAFANA_DASHBOARD).read_text()))
+    panels = dashboard.queries(json.loads((monitoring_files / "dashboard.json").read_text()))
     empty = set(recorded) | set(panels)
     deadline = time.monotonic() + 60
     while empty and time.monotonic() < deadline:

@@ -13,7 +13,13 @@ import yaml
 
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.metrics import METRICS
-from {{ cookiecutter.package_name }}.paths import METRICS_FILE, PLOTS_DIR, RUN_FILE, TEST_SPLIT, TRAIN_SPLIT
+from {{ cookiecutter.package_name }}.paths import (
+    METRICS_FILE,
+    PLOTS_DIR,
+    RUN_FILE,
+    TEST_SPLIT,
+    TRAIN_SPLIT,
+)
 from {{ cookiecutter.package_name }}.stages import evaluate, prepare, train
 
 

@@ -15,7 +15,13 @@ import pytest
 
 from {{ cookiecutter.package_name }} import task
 from {{ cookiecutter.package_name }}.config import load_section
-from {{ cookiecutter.package_name }}.features import CATEGORICAL_FEATURES, CATEGORIES, CLASSES, FEATURES, TASK
+from {{ cookiecutter.package_name }}.features import (
+    CATEGORICAL_FEATURES,
+    CATEGORIES,
+    CLASSES,
+    FEATURES,
+    TASK,
+)
 from {{ cookiecutter.package_name }}.paths import MODEL_DIR, RUN_FILE, TRAIN_SPLIT
 from {{ cookiecutter.package_name }}.stages import prepare, train
 from {{ cookiecutter.package_name }}.tracking import MODEL_NAME

@@ -439,6 +439,27 @@ def test_in_a_kubeflow_project_of_another_task_the_compiled_pipeline_runs_the_ne
     assert_conforms(project)
 
 
+@pytest.mark.slow
+def test_in_an_airflow_gitlab_project_the_dag_runs_the_new_stage_and_the_pipeline_stays_valid(
+    tmp_path: Path,
+) -> None:
+    """Regression, orchestrated by Airflow, on GitLab: the pipeline DAG (built from dvc.yaml when Airflow
+    parses it) has the new stage between prepare and train, the project's own DAG tests pass on it, and
+    `.gitlab-ci.yml` (which runs `dvc repro`, not a stage list) still validates and conforms."""
+    options = {"task": "regression", "orchestrator": "airflow", "ci_provider": "gitlab"}
+    project = render_into(tmp_path, options)
+    run = runner(project)
+    run("uv", "sync", "--locked", "--quiet")
+    assert add_stage(project, "featurize", "--after", "prepare")[0] == 0
+
+    tests = ["tests/stages/test_featurize.py", "tests/test_airflow.py", "tests/test_gitlab_ci.py"]
+    # All but `dag.test()`, which the option matrix runs once: it trains through Airflow, minutes here
+    output = run("uv", "run", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *tests, "-k", "not dag_test")
+    assert "PASSED tests/test_airflow.py::test_the_pipeline_dag_is_dvc_yamls_graph" in output
+    assert "featurize" in yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    assert_conforms(project)
+
+
 def test_add_stage_imports_no_heavy_library(project: Path) -> None:
     arguments = ["add-stage", "featurize", "--after", "prepare", "--project", str(project)]
     probe = (

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,40 +26,6 @@ APP = "{{ cookiecutter.package_name }}.serve.main:app"
 GUNICORN_CONFIG = "python:{{ cookiecutter.package_name }}.serve.gunicorn_conf"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def running(
-    command: list[str], environment: dict[str, str], url: str, probe: str = "/ready", within: float = 90
-) -> Iterator[str]:
-    """Start a server process, wait until `probe` answers, and stop it however the block ends.
-
-    Ready means ten answers in a row, each on a new connection: with several workers, each loads its model
-    on its own, and a connection sent to one still loading waits for it (and may time out here). The server
-    runs in a process group of its own, stopped whole: `mlflow models serve` starts its server as a child.
-    """
-    process = subprocess.Popen(command, env=environment, start_new_session=True)
-    try:
-        deadline, in_a_row = time.monotonic() + within, 0
-        while in_a_row < 10:
-            try:
-                with urllib.request.urlopen(f"{url}{probe}", timeout=2) as answer:
-                    in_a_row = in_a_row + 1 if answer.status == 200 else 0
-            except OSError:  # refused, reset, timed out or 503 while the server starts
-                in_a_row = 0
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{command[2]} did not become ready") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
 def post(url: str, body: object, timeout: float = 10) -> dict:
     request = urllib.request.Request(
         f"{url}/predict", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
@@ -70,35 +34,18 @@ def post(url: str, body: object, timeout: float = 10) -> dict:
         return json.load(answer)
 
 
-@pytest.fixture(scope="session")
-def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory, project_root: Path) -> Iterator[str]:
-    """One uvicorn server for the module: starting one imports MLflow and loads the model (seconds)."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "MODEL_URI": str(model_dir),
-        "MODEL_CONTRACT": str(project_root / "model_contract.yaml"),
-        "INFERENCE_LOG": str(tmp_path_factory.mktemp("server") / "inference.jsonl"),
-    }
-    command = [sys.executable, "-m", "uvicorn", APP]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    with running(command, environment, f"http://127.0.0.1:{port}") as url:
-        yield url
-
-
 def test_the_server_answers_predictions_over_http(server: str, record: dict) -> None:
     assert len(post(server, record)["predictions"]) == 1
 
 
 @pytest.fixture(scope="module")
-def mlflow_server(model_dir: Path) -> Iterator[str]:
+def mlflow_server(model_dir: Path, launch: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
     """`mlflow models serve` of the same model, in this environment (it needs its bin directory on PATH).
     It imports MLflow twice (its CLI, then its uvicorn): give it longer to start than ours."""
-    port = free_port()
     environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", str(model_dir)]
-    command += ["--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)]
-    with running(command, environment, f"http://127.0.0.1:{port}", probe="/ping", within=180) as url:
+    command += ["--env-manager", "local", "--host", "127.0.0.1", "--port", "{port}"]
+    with launch(command, environment, probe="/ping", within=180) as url:
         yield url
 
 
@@ -163,11 +110,12 @@ def test_latency_check_fails_over_the_contract(
     assert latency.main([*arguments, "--contract", str(strict)]) == 1
 
 
-def gunicorn(model_dir: Path, tmp_path: Path, project_root: Path) -> tuple[list[str], dict[str, str], str]:
-    """The image's command (gunicorn, its settings, two uvicorn workers) on a free port: command, env, URL."""
+def gunicorn(
+    model_dir: Path, tmp_path: Path, project_root: Path, port: int
+) -> tuple[list[str], dict[str, str], str]:
+    """The image's command (gunicorn, its settings, two uvicorn workers) on `port`: command, env, URL."""
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir(exist_ok=True)
-    port = free_port()
     environment = {
         **os.environ,
         "MODEL_URI": str(model_dir),
@@ -181,10 +129,12 @@ def gunicorn(model_dir: Path, tmp_path: Path, project_root: Path) -> tuple[list[
     return command, environment, f"http://127.0.0.1:{port}"
 
 
-def test_gunicorn_as_in_the_image(model_dir: Path, tmp_path: Path, project_root: Path, record: dict) -> None:
+def test_gunicorn_as_in_the_image(
+    model_dir: Path, tmp_path: Path, project_root: Path, record: dict, port: int
+) -> None:
     """From the first request on, predictions succeed (no worker accepts before its model is loaded); the
     workers' metrics are aggregated, and none are carried over from a previous container."""
-    command, environment, url = gunicorn(model_dir, tmp_path, project_root)
+    command, environment, url = gunicorn(model_dir, tmp_path, project_root, port)
     metrics_dir = Path(environment["PROMETHEUS_MULTIPROC_DIR"])
     (metrics_dir / "counter_stale.db").write_bytes(b"left by a previous container")
     process = subprocess.Popen(command, env=environment)

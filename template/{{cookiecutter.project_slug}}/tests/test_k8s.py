@@ -173,6 +173,46 @@ def test_every_path_the_server_writes_is_on_a_writable_volume(overlay: tuple[str
         assert prometheus not in mounts
 
 
+def test_only_the_ingress_and_monitoring_namespaces_reach_the_pods(
+    overlay: tuple[str, list[Manifest]],
+) -> None:
+    _, manifests = overlay
+    policies = list(objects(manifests, "NetworkPolicy").values())
+    for deployment in objects(manifests, "Deployment").values():
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        selecting = [
+            p for p in policies if p["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+        ]
+        assert selecting, f"no NetworkPolicy selects {deployment['metadata']['name']}'s pods"
+        for policy in selecting:
+            assert policy["spec"]["policyTypes"] == ["Ingress"]
+            for rule in policy["spec"]["ingress"]:
+                [source] = rule["from"]
+                assert set(source) == {"namespaceSelector"}  # no ipBlock, no pod of any namespace
+                [expression] = source["namespaceSelector"]["matchExpressions"]
+                assert expression["key"] == "kubernetes.io/metadata.name" and expression["operator"] == "In"
+                assert set(expression["values"]) == {"ingress-nginx", "monitoring"}
+                assert {port["port"] for port in rule["ports"]} <= {
+                    port["name"] for port in container["ports"]
+                }
+
+
+def test_the_api_keys_come_from_a_secret_mounted_read_only(overlay: tuple[str, list[Manifest]]) -> None:
+    _, manifests = overlay
+    for deployment in objects(manifests, "Deployment").values():
+        pod = deployment["spec"]["template"]["spec"]
+        secrets = {volume["name"] for volume in pod["volumes"] if "secret" in volume}
+        [container] = pod["containers"]
+        keys_file = Path(container_env(container)["API_KEYS_FILE"])
+        assert any(
+            mount["name"] in secrets
+            and mount.get("readOnly")
+            and keys_file.is_relative_to(mount["mountPath"])
+            for mount in container["volumeMounts"]
+        ), f"{keys_file} is not on a read-only Secret volume"
+
+
 def test_canary_serves_the_challenger_beside_the_champion_with_a_small_share() -> None:
     manifests = kustomize("canary")
     deployments = objects(manifests, "Deployment")

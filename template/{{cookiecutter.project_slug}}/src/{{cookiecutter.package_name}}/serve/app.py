@@ -1,9 +1,10 @@
-"""The prediction service: POST /predict, GET /health, /ready, /metrics, /model.
+"""The prediction service: POST /predict and MLflow's /invocations; GET /health, /ready, /metrics, /model.
 
 `create_app()` builds it from settings; servers import the instance in main.py (`make serve` runs uvicorn,
 the image runs gunicorn with uvicorn workers). The model is loaded once, at startup, from MODEL_URI (and
 again every few seconds until that succeeds), and predicts in a thread of its own, for the requests queued
-together (batcher.py). What an answer holds is the task's (task.py).
+together (batcher.py). What an answer holds is the task's (task.py). With API_KEYS_FILE set, the two
+prediction endpoints require an API key (auth.py).
 """
 
 from __future__ import annotations
@@ -16,19 +17,21 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import mlflow.version
 import numpy as np
 import pandas as pd
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from .. import task
 from ..contract import load_contract
 from ..features import FEATURES, TASK
+from .auth import ApiKeys
 from .batcher import MicroBatcher, PredictionFailed, Rows
 from .inference_log import InferenceLog
 from .metrics import LimitBodySize, Metrics, RecordRequests
@@ -44,6 +47,9 @@ TOO_LARGE = {"description": "More records or bytes than the service accepts"}
 INVALID = {"description": "A record is invalid: each error names its field"}
 BAD_PAYLOAD = {"description": "Not one of MLflow's payloads, or an invalid record (MLflow's error body)"}
 BAD_CONTENT_TYPE = {"description": "Neither application/json nor text/csv (UTF-8)"}
+NO_KEY = {"description": "No API key, or not one of API_KEYS_FILE's"}
+BEARER = HTTPBearer(auto_error=False, description="One of the keys of API_KEYS_FILE")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 STRING_SCHEMA = {"type": "string"}
 TEXT_BODY = {"schema": STRING_SCHEMA}
 PROMETHEUS_TEXT = {
@@ -102,6 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title=f"{contract.model.name} prediction service", lifespan=lifespan)
     app.state.store = store
+
+    guarded = key_required(ApiKeys(settings.api_keys_file)) if settings.api_keys_file else None
+    dependencies = [guarded] if guarded else []
+    key_responses: dict[int | str, dict[str, Any]] = {401: NO_KEY} if guarded else {}
 
     def ready_model() -> LoadedModel:
         if store.loaded is None:
@@ -169,7 +179,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post(
         "/predict",
         response_model=PredictResponse,
-        responses={413: TOO_LARGE, 422: INVALID, 500: FAILED, 503: NOT_LOADED},
+        responses={**key_responses, 413: TOO_LARGE, 422: INVALID, 500: FAILED, 503: NOT_LOADED},
+        dependencies=dependencies,
     )
     async def predict(request: Request) -> Response:
         """The task's prediction for one record (an object) or a batch (a non-empty array)."""
@@ -183,8 +194,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post(
         "/invocations",
         response_model=InvocationsResponse,
-        responses={400: BAD_PAYLOAD, 413: TOO_LARGE, 415: BAD_CONTENT_TYPE, 500: FAILED, 503: NOT_LOADED},
+        responses={
+            **key_responses,
+            400: BAD_PAYLOAD,
+            413: TOO_LARGE,
+            415: BAD_CONTENT_TYPE,
+            500: FAILED,
+            503: NOT_LOADED,
+        },
         openapi_extra={"requestBody": invocations_request_body()},
+        dependencies=dependencies,
     )
     async def invocations(request: Request) -> Response:
         """MLflow's scoring protocol (`mlflow models serve`): `{"predictions": [...]}`, the model's output."""
@@ -233,6 +252,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RecordRequests, metrics=metrics)
     app.add_middleware(LimitBodySize, max_bytes=settings.max_body_bytes)
     return app
+
+
+def key_required(keys: ApiKeys) -> Any:
+    """A dependency admitting only requests with `Authorization: Bearer <one of the keys>` (401 otherwise);
+    as an HTTPBearer security scheme, the OpenAPI document says so."""
+
+    def require_key(credentials: Credentials) -> None:
+        if credentials is None or not keys.admits(credentials.credentials):
+            raise HTTPException(
+                401,
+                detail="an API key is required: Authorization: Bearer <key>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    return Depends(require_key)
 
 
 def predict_rows(store: ModelStore) -> Callable[[Rows], Sequence[tuple[dict[str, Any], Any]]]:

@@ -21,6 +21,7 @@ class Settings:
     batch_max_rows: int = 128  # rows the model predicts in one call, from requests queued together
     batch_wait_ms: float = 0.0  # how long a call may wait for more requests; 0 takes only those queued
     load_retry_seconds: float = 10.0  # while the model cannot be loaded, how often to try again
+    api_keys_file: Path | None = None  # one key per line: /predict and /invocations require one (auth.py)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,4 +37,5 @@ class Settings:
             batch_max_rows=int(os.environ.get("MICRO_BATCH_MAX_ROWS", "128")),
             batch_wait_ms=float(os.environ.get("MICRO_BATCH_WAIT_MS", "0")),
             load_retry_seconds=float(os.environ.get("MODEL_LOAD_RETRY_SECONDS", "10")),
+            api_keys_file=Path(os.environ["API_KEYS_FILE"]) if os.environ.get("API_KEYS_FILE") else None,
         )

@@ -201,6 +201,33 @@ def test_to_git_url_and_ref(story: tuple[Path, Path], project: Path) -> None:
     assert answers(project)["_template_version"] == "2.0.0"
 
 
+def test_an_airflow_gitlab_project_moves_to_the_new_version(story: tuple[Path, Path], tmp_path: Path) -> None:
+    """Rendered from 1.0.0 with orchestrator=airflow and ci_provider=gitlab, updated to 2.0.0: the template's
+    Makefile edits apply, the DAGs stay as they were, .gitlab-ci.yml pins the new version's `scaffold check`,
+    and the GitHub workflow that 2.0.0 changed stays out of the project (its options rule it out)."""
+    v1 = tmp_path / "v1"
+    git(tmp_path, "clone", "--quiet", "--branch", "v1.0.0", str(story[0]), str(v1))
+    options = {"orchestrator": "airflow", "ci_provider": "gitlab"}
+    project = render(tmp_path / "out", options, template=v1 / "template")
+    commit_all(project, "Start from the scaffold template")
+    before = {path: (project / path).read_text() for path in (".gitlab-ci.yml", "dags/pipeline.py")}
+
+    result = scaffold("update", "--to", "2.0.0", "--no-input", "--project", str(project))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Updated from template 1.0.0 to 2.0.0:\n"
+        "  M .gitlab-ci.yml\n  M .pre-commit-config.yaml\n  M .scaffold-answers.json\n  M Makefile\n"
+    )
+    makefile = (project / "Makefile").read_text()
+    assert "\tuv sync --locked\n" in makefile and "\tuv run pytest --quiet\n" in makefile
+    assert (project / "dags/pipeline.py").read_text() == before["dags/pipeline.py"]
+    pinned = before[".gitlab-ci.yml"].replace("@v1.0.0\n", "@v2.0.0\n")
+    assert pinned != before[".gitlab-ci.yml"] and (project / ".gitlab-ci.yml").read_text() == pinned
+    assert not (project / ".github").exists()
+    assert {answers(project)[key] for key in options} == set(options.values())
+
+
 @pytest.fixture
 def three_versions(story: tuple[Path, Path], tmp_path: Path) -> Path:
     """A copy of the story's template repository with an untagged 3.0.0 commit on top: HEAD is not v2.0.0."""

@@ -18,6 +18,16 @@ from scaffold.render import render
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (minutes each: a rendered project's whole run) first, the rest after them.
+
+    pytest-xdist hands out the first quarter of the tests round-robin, then the rest to whichever worker is
+    free: started first, the long ones share out evenly and the short ones fill in at the end. Collected in
+    file order, one of them left for last would keep one worker busy for minutes while the other idles.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep git identity and DVC storage out of the user's home; keep uv's cache (it makes setup fast)."""

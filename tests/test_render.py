@@ -92,6 +92,7 @@ TEST_FILES = [
     "test_precommit.py",
     "test_registry.py",
     "test_schemas.py",
+    "test_supply_chain.py",
     "test_synthetic.py",
     "test_task.py",
     "test_tracking.py",

@@ -18,14 +18,25 @@ from scaffold.render import render
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests (minutes each: a rendered project's whole run) first, the rest after them.
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, deal the slow tests (minutes each: a rendered project's whole run) to the start of
+    each worker's first batch, so they share out evenly and the short tests fill in at the end.
 
-    pytest-xdist hands out the first quarter of the tests round-robin, then the rest to whichever worker is
-    free: started first, the long ones share out evenly and the short ones fill in at the end. Collected in
-    file order, one of them left for last would keep one worker busy for minutes while the other idles.
+    xdist's `load` scheduler gives each of its N workers a batch of consecutive tests first, len // N // 4 of
+    them, then the rest to whichever worker is free. In file order, the slow tests of the last files would
+    start last and keep one worker busy for minutes while the other idles.
     """
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers < 2:
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    fast = iter([item for item in items if not item.get_closest_marker("slow")])
+    batch = max(2, len(items) // workers // 4)  # as xdist's LoadScheduling sizes the first batches
+    ordered: list[pytest.Item] = []
+    for worker in range(workers):
+        dealt = slow[worker::workers]
+        ordered += dealt + [item for _, item in zip(range(batch - len(dealt)), fast, strict=False)]
+    items[:] = ordered + list(fast)
 
 
 @pytest.fixture(scope="session", autouse=True)

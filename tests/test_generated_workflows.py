@@ -192,7 +192,12 @@ def test_deploy_builds_the_champion_then_staging_then_approved_production(defaul
 
     assert set(_triggers(workflow)) == {"push", "workflow_dispatch"}
     assert _triggers(workflow)["push"] == {"tags": ["v*"]}
-    assert jobs["build"]["permissions"] == {"contents": "read", "packages": "write"}
+    assert jobs["build"]["permissions"] == {
+        "contents": "read",
+        "packages": "write",
+        "id-token": "write",  # the SBOM attestation's signature, and nothing else
+        "attestations": "write",
+    }
     build_script = "\n".join(step.get("run", "") for step in jobs["build"]["steps"])
     assert f"uv run python -m {package}.registry export --to models/model" in build_script
     build = next(
@@ -200,6 +205,14 @@ def test_deploy_builds_the_champion_then_staging_then_approved_production(defaul
     )
     assert build["with"]["file"] == "Dockerfile.serve"
     assert build["with"]["push"] is True
+    assert "make sbom" in build_script
+    attest = next(
+        step for step in jobs["build"]["steps"] if step.get("uses", "").startswith("actions/attest-sbom@")
+    )
+    assert attest["with"]["subject-digest"] == "${{ steps.build.outputs.digest }}"
+    assert (
+        attest["with"]["sbom-path"] == "reports/sbom.cdx.json" and attest["with"]["push-to-registry"] is True
+    )
     setup_uv = next(step for step in jobs["build"]["steps"] if step.get("uses", "").startswith("astral-sh/"))
     assert setup_uv["with"]["enable-cache"] is False  # no cache that could poison a published image
 

@@ -25,7 +25,7 @@ class Settings:
     shadow_model_uri: str | None = None  # a challenger predicting every request off the path (shadow.py)
     shadow_model_version: str = "unversioned"  # label for a shadow model directory
     shadow_queue_requests: int = 64  # requests waiting for the challenger; more are dropped, counted
-    shadow_batch_wait_ms: float = 100.0  # how long the challenger gathers requests into one call
+    shadow_batch_wait_ms: float = 1000.0  # how long the challenger gathers requests into one call
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,5 +45,5 @@ class Settings:
             shadow_model_uri=os.environ.get("SHADOW_MODEL_URI") or None,
             shadow_model_version=os.environ.get("SHADOW_MODEL_VERSION", "unversioned"),
             shadow_queue_requests=int(os.environ.get("SHADOW_QUEUE_REQUESTS", "64")),
-            shadow_batch_wait_ms=float(os.environ.get("SHADOW_BATCH_WAIT_MS", "100")),
+            shadow_batch_wait_ms=float(os.environ.get("SHADOW_BATCH_WAIT_MS", "1000")),
         )

@@ -92,16 +92,18 @@ METRICS = BY_TASK[TASK]  # this project's
 
 def score(actual: np.ndarray, predictions: Predictions) -> dict[str, float]:
     """Every metric of the task, rounded to 4 decimals; one that is not defined on `actual` is an error."""
-    scores = {}
-    for name, metric in METRICS.items():
-        with warnings.catch_warnings(record=True) as caught:  # scikit-learn warns and returns NaN
-            warnings.simplefilter("always")
-            try:
-                value = float(metric.compute(actual, predictions))
-            except ValueError as error:
-                raise MetricUndefined(f"{name} cannot be computed on these labels: {error}") from None
-        if not math.isfinite(value):
-            reason = str(caught[-1].message).strip() if caught else "it is not a number"
-            raise MetricUndefined(f"{name} cannot be computed on these labels: {reason}")
-        scores[name] = round(value, 4)
-    return scores
+    return {name: score_one(name, actual, predictions) for name in METRICS}
+
+
+def score_one(name: str, actual: np.ndarray, predictions: Predictions) -> float:
+    """The metric `name`, rounded to 4 decimals; not defined on `actual`, it is an error."""
+    with warnings.catch_warnings(record=True) as caught:  # scikit-learn warns and returns NaN
+        warnings.simplefilter("always")
+        try:
+            value = float(METRICS[name].compute(actual, predictions))
+        except ValueError as error:
+            raise MetricUndefined(f"{name} cannot be computed on these labels: {error}") from None
+    if not math.isfinite(value):
+        reason = str(caught[-1].message).strip() if caught else "it is not a number"
+        raise MetricUndefined(f"{name} cannot be computed on these labels: {reason}")
+    return round(value, 4)

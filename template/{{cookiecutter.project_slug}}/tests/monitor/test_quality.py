@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }} import task
+from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.features import CLASSES, TASK
 from {{ cookiecutter.package_name }}.metrics import METRICS, score
-from {{ cookiecutter.package_name }}.monitor import quality
+from {{ cookiecutter.package_name }}.monitor import inputs, quality
 
 Served = tuple[Path, pd.DataFrame]
 
@@ -219,3 +220,76 @@ def test_request_ids_are_matched_as_written(served: Served, tmp_path: Path, cont
 
     check(truth.assign(request_id=truth["request_id"].replace(ids)), renamed, tmp_path, contract_file)
     assert report(tmp_path)["matched"] == len(truth)
+
+
+def challenger_answers(labels: list[object]) -> list[dict[str, object]]:
+    """The answers of a challenger certain of `labels` (task.outputs' shape): right if they are true."""
+    if TASK == "regression":
+        return task.outputs(task.Predictions(np.asarray(labels, dtype=float)))
+    classes = tuple(sorted(CLASSES))
+    certain = np.array([[1.0 if label == known else 0.0 for known in classes] for label in labels])
+    return task.outputs(task.Predictions(np.asarray(labels, dtype=object), certain, classes))
+
+
+def with_challenger(log: Path, answers: list[dict[str, object]], tmp_path: Path) -> Path:
+    """The served log and, after it, a challenger's entry for each of its predictions, as serve/shadow.py
+    writes them (`role` shadow, the same request id, both versions, no features)."""
+    champion = [json.loads(line) for line in log.read_text().splitlines()]
+    shadow = [
+        {
+            "request_id": entry["request_id"],
+            "role": "shadow",
+            "model_version": "2",
+            "champion_version": entry["model_version"],
+            "timestamp": entry["timestamp"],
+            "prediction": answer,
+        }
+        for entry, answer in zip(champion, answers, strict=True)
+    ]
+    path = tmp_path / "shadowed.jsonl"
+    path.write_text("".join(json.dumps(entry) + "\n" for entry in [*champion, *shadow]))
+    return path
+
+
+@pytest.mark.parametrize("challenger", ["same", "right", "wrong"])
+def test_the_challenger_is_held_to_the_champion_on_the_promotion_metric(
+    served: Served, tmp_path: Path, project_root: Path, contract: Contract, challenger: str
+) -> None:
+    log, truth = served
+    answers = {
+        "same": logged(log)["output"].tolist(),  # the champion's own answers
+        "right": challenger_answers(truth["label"].tolist()),
+        "wrong": challenger_answers(wrong(truth["label"]).tolist()),
+    }[challenger]
+    document = yaml.safe_load((project_root / "model_contract.yaml").read_text())
+    document["promotion"]["min_improvement"] = 0  # any improvement wins
+    contract_file = tmp_path / "model_contract.yaml"
+    contract_file.write_text(yaml.safe_dump(document))
+
+    check(truth, with_challenger(log, answers, tmp_path), tmp_path, contract_file)
+
+    result = report(tmp_path)
+    assert (result["logged_predictions"], result["matched"]) == (300, 300)  # the champion's only
+    [compared] = result["shadow"]
+    assert (compared["metric"], compared["challenger_version"], compared["rows"]) == (
+        contract.promotion.metric,
+        "2",
+        300,
+    )
+    metric = METRICS[contract.promotion.metric]
+    if challenger == "right":  # always wins, unless the champion was right about every row too
+        tied = compared["champion"] == compared["challenger"]
+        assert compared["winner"] == ("champion" if tied else "challenger")
+        assert not metric.improves(compared["champion"], compared["challenger"])
+    else:  # a tie, or a loss: the champion stays
+        assert compared["winner"] == "champion"
+        if challenger == "same":
+            assert compared["champion"] == compared["challenger"] == result["metrics"][metric.name]
+    markdown = (tmp_path / "reports/quality.md").read_text()
+    assert f"| {compared['winner']} |" in markdown.split("## Champion and challenger")[1]
+
+
+def test_drift_reads_the_champions_features_only(served: Served, tmp_path: Path) -> None:
+    log, _ = served
+    shadowed = with_challenger(log, logged(log)["output"].tolist(), tmp_path)
+    assert inputs.read_features(shadowed).equals(inputs.read_features(log))

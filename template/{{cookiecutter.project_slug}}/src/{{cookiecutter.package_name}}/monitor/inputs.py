@@ -2,7 +2,9 @@
 
 Every problem a user can cause is a `MonitorInputError` naming the file and, when there is one, the line:
 `logs/inference.jsonl:12: not valid JSON (Expecting value)`. Reports are written through temporary files,
-so a failed run leaves none half-written.
+so a failed run leaves none half-written. The inference log holds the champion's answers (entries with no
+`role`) and, with a shadow model, the challenger's (`"role": "shadow"`, serve/shadow.py): each reader takes
+one role, so drift and quality see the champion's traffic once.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ from ..errors import ProjectError
 from ..features import FEATURES, NUMERIC_FEATURES
 from ..schemas import SCHEMAS
 
-FIELD_TYPES: dict[str, type] = {"request_id": str, "features": dict, "prediction": dict}
+FIELD_TYPES: dict[str, type] = {
+    "request_id": str,
+    "features": dict,
+    "prediction": dict,
+    "model_version": str,
+    "champion_version": str,
+}
 PREDICTION_FIELDS = ("request_id", "prediction")
+SHADOW_FIELDS = ("request_id", "prediction", "model_version", "champion_version")
+CHAMPION, SHADOW = None, "shadow"  # the `role` of the entries: none for the champion's
 
 
 class MonitorInputError(ProjectError):
@@ -39,9 +49,10 @@ def read_features(path: Path) -> pd.DataFrame:
 
 
 def read_inference_log(
-    path: Path, fields: tuple[str, ...] = PREDICTION_FIELDS
+    path: Path, fields: tuple[str, ...] = PREDICTION_FIELDS, role: str | None = CHAMPION
 ) -> list[tuple[int, dict[str, Any]]]:
-    """The records of a JSON Lines inference log with their line numbers, each checked to have `fields`."""
+    """The records of `role` in a JSON Lines inference log with their line numbers, each checked to have
+    `fields`. The champion's must be there; the challenger's may not (no shadow model)."""
     text = _read_text(path)
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -53,12 +64,14 @@ def read_inference_log(
             raise MonitorInputError(f"{path}:{number}: not valid JSON ({error.msg})") from None
         if not isinstance(record, dict):
             raise MonitorInputError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+        if record.get("role") != role:
+            continue
         invalid = [name for name in fields if not isinstance(record.get(name), FIELD_TYPES[name])]
         if invalid:
             kind = FIELD_TYPES[invalid[0]].__name__.replace("dict", "object").replace("str", "string")
             raise MonitorInputError(f"{path}:{number}: '{invalid[0]}' is missing or not a JSON {kind}")
         records.append((number, record))
-    if not records:
+    if not records and role is CHAMPION:
         raise MonitorInputError(f"{path}: no records")
     return records
 

@@ -8,6 +8,11 @@ or the true value for regression), and `position` (0-based, the record's place i
 that predicted several records. Labels whose prediction is not in the log are counted and listed, never
 dropped silently. The metrics are recomputed by the same code as evaluate and the gate (metrics.py). Writes
 `reports/monitoring/quality.json` and `quality.md`; exits 1 when a target fails, 2 on bad input.
+
+When the log also holds a challenger's predictions (a shadow model, serve/shadow.py), the labelled rows
+both models predicted score each on the contract's promotion metric, and the report says which wins by the
+gate's rule: the challenger when it is better by the contract's `min_improvement`, else the champion. The
+comparison informs; the exit status is the champion's targets' alone.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +34,27 @@ from ..contract import Contract, load_contract
 from ..errors import reports_errors
 from ..features import CLASSES, TASK
 from ..gate import Rule, metric_rules
-from ..metrics import MetricUndefined, score
+from ..metrics import METRICS, MetricUndefined, score, score_one
 from ..paths import CONTRACT_FILE, INFERENCE_LOG, MONITORING_DIR
-from .inputs import MonitorInputError, read_csv, read_inference_log, write_text
+from .inputs import SHADOW, SHADOW_FIELDS, MonitorInputError, read_csv, read_inference_log, write_text
 
 LABEL_COLUMNS = ("request_id", "label")
 KEY = ["request_id", "position"]
 LISTED_UNMATCHED = 20  # request ids of unmatched labels named in the reports
 OUTPUT = TypeAdapter(task.Prediction)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Champion and challenger on the labelled rows both predicted, by the contract's promotion metric."""
+
+    metric: str
+    champion_version: str
+    challenger_version: str
+    rows: int
+    champion: float | None  # None: the metric is undefined on these rows (see `winner`)
+    challenger: float | None
+    winner: str  # "champion", "challenger", or "undecided: <why>"
 
 
 @dataclass(frozen=True)
@@ -49,14 +67,18 @@ class Quality:
     unlabeled_predictions: int
     metrics: dict[str, float]
     rules: list[Rule]
+    shadow: list[Comparison] = field(default_factory=list)  # one per champion and challenger version
 
     @property
     def passed(self) -> bool:
         return all(rule.passed for rule in self.rules)
 
 
-def predictions(records: list[tuple[int, dict[str, Any]]], path: Path) -> pd.DataFrame:
-    """One row per logged prediction: request id, its position in the request, and the answer itself."""
+def predictions(
+    records: list[tuple[int, dict[str, Any]]], path: Path, versions: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """One row per logged prediction: request id, its position in the request, the answer itself, and the
+    `versions` fields asked for."""
     rows = []
     for line, record in records:
         try:
@@ -65,10 +87,35 @@ def predictions(records: list[tuple[int, dict[str, Any]]], path: Path) -> pd.Dat
             detail = error.errors()[0]
             where = ".".join(str(part) for part in ("prediction", *detail["loc"]))
             raise MonitorInputError(f"{path}:{line}: {where}: {detail['msg']}") from None
-        rows.append((record["request_id"], record["prediction"]))
-    frame = pd.DataFrame(rows, columns=["request_id", "output"])
+        rows.append((record["request_id"], record["prediction"], *(record[name] for name in versions)))
+    frame = pd.DataFrame(rows, columns=["request_id", "output", *versions])
     frame["position"] = frame.groupby("request_id").cumcount()
     return frame
+
+
+def shadow_predictions(path: Path) -> pd.DataFrame:
+    """The challenger's logged predictions, keyed like the champion's, with both models' versions."""
+    return predictions(read_inference_log(path, SHADOW_FIELDS, SHADOW), path, SHADOW_FIELDS[2:])
+
+
+def compare(matched: pd.DataFrame, shadowed: pd.DataFrame, contract: Contract) -> list[Comparison]:
+    """For each champion and challenger pair, both scored on the labelled rows both predicted."""
+    name, margin = contract.promotion.metric, contract.promotion.min_improvement
+    metric = METRICS[name]
+    both = matched.merge(shadowed.rename(columns={"output": "challenger_output"}), on=KEY)
+    comparisons = []
+    for (champion_version, challenger_version), rows in both.groupby(["champion_version", "model_version"]):
+        actual = np.asarray(rows["label"].tolist(), dtype=float if TASK == "regression" else None)
+        versions = (name, str(champion_version), str(challenger_version), len(rows))
+        try:
+            champion = score_one(name, actual, task.from_outputs(rows["output"].tolist()))
+            challenger = score_one(name, actual, task.from_outputs(rows["challenger_output"].tolist()))
+        except MetricUndefined as error:  # ROC AUC with one class present, say
+            comparisons.append(Comparison(*versions, None, None, f"undecided: {error}"))
+            continue
+        winner = "challenger" if metric.improves(challenger, champion, margin) else "champion"
+        comparisons.append(Comparison(*versions, champion, challenger, winner))
+    return comparisons
 
 
 def parse_labels(values: pd.Series, path: Path) -> pd.Series:
@@ -119,8 +166,15 @@ def checked_labels(labels: pd.DataFrame, logged: pd.DataFrame, path: Path) -> pd
     return labels
 
 
-def run(logged: pd.DataFrame, labels: pd.DataFrame, contract: Contract, labels_path: Path) -> Quality:
-    """Join `labels` to `logged` predictions and score the matched ones against the contract's targets."""
+def run(
+    logged: pd.DataFrame,
+    labels: pd.DataFrame,
+    contract: Contract,
+    labels_path: Path,
+    shadowed: pd.DataFrame | None = None,
+) -> Quality:
+    """Join `labels` to `logged` predictions and score the matched ones against the contract's targets;
+    compare the champion with the challenger's `shadowed` predictions of the same rows."""
     joined = labels.merge(logged, on=KEY, how="left", indicator=True)
     matched = joined[joined["_merge"] == "both"]
     unmatched = joined.loc[joined["_merge"] == "left_only", "request_id"]
@@ -140,6 +194,7 @@ def run(logged: pd.DataFrame, labels: pd.DataFrame, contract: Contract, labels_p
         unlabeled_predictions=len(logged) - len(matched),
         metrics=metrics,
         rules=metric_rules(metrics, contract),
+        shadow=[] if shadowed is None or shadowed.empty else compare(matched, shadowed, contract),
     )
 
 
@@ -160,6 +215,19 @@ def to_markdown(quality: Quality) -> str:
             for r in quality.rules
         ),
     ]
+    if quality.shadow:
+        lines += [
+            "",
+            "## Champion and challenger (shadow), on the labelled rows both predicted",
+            "",
+            "| metric | champion | challenger | rows | champion's value | challenger's value | winner |",
+            "|---|---|---|---|---|---|---|",
+            *(
+                f"| {c.metric} | {c.champion_version} | {c.challenger_version} | {c.rows} "
+                f"| {c.champion} | {c.challenger} | {c.winner} |"
+                for c in quality.shadow
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -181,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logged = predictions(read_inference_log(args.log), args.log)
     labels = read_csv(args.labels, LABEL_COLUMNS, text=("request_id", "label"))
     labels = checked_labels(labels, logged, args.labels)
-    quality = run(logged, labels, contract, args.labels)
+    quality = run(logged, labels, contract, args.labels, shadow_predictions(args.log))
     write_reports(quality, args.output_dir)
     print(to_markdown(quality))
     return 0 if quality.passed else 1

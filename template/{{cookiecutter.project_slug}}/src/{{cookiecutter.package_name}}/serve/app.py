@@ -4,7 +4,8 @@
 the image runs gunicorn with uvicorn workers). The model is loaded once, at startup, from MODEL_URI (and
 again every few seconds until that succeeds), and predicts in a thread of its own, for the requests queued
 together (batcher.py). What an answer holds is the task's (task.py). With API_KEYS_FILE set, the two
-prediction endpoints require an API key (auth.py).
+prediction endpoints require an API key (auth.py). With SHADOW_MODEL_URI set, a challenger predicts every
+request after the champion has answered it, off the request path (shadow.py).
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ from ..features import FEATURES, TASK
 from .auth import ApiKeys
 from .batcher import MicroBatcher, PredictionFailed, Rows
 from .inference_log import InferenceLog
-from .metrics import LimitBodySize, Metrics, RecordRequests
+from .metrics import LimitBodySize, Metrics, RecordRequests, ShadowMetrics
 from .model_store import LoadedModel, ModelStore
 from .request import PredictResponse, openapi_request_body, parse_records
 from .scoring import BadPayload, InvocationsResponse, invocations_request_body, parse_invocation
 from .settings import Settings
+from .shadow import Shadow
 
 COLUMNS = pd.Index(FEATURES, dtype=object)
 NOT_LOADED = {"description": "The model is not loaded (yet)"}
@@ -80,6 +82,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         observe_batch=metrics.batch_rows.observe,
         prepare_thread=task.predict_on_one_thread,
     )
+    shadow = (
+        Shadow(
+            predict_rows,
+            inference_log,
+            ShadowMetrics(metrics.registry),
+            queue_requests=settings.shadow_queue_requests,
+            max_rows=settings.batch_max_rows,
+            batch_wait=settings.shadow_batch_wait_ms / 1000,
+        )
+        if settings.shadow_model_uri
+        else None
+    )
+    champion_loaded = asyncio.Event()
 
     def load_model() -> bool:
         if not store.load(settings.model_uri, contract.model.name, settings.model_version):
@@ -92,22 +107,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Load the model in the background until it loads; the service answers 503 meanwhile."""
         while not await asyncio.get_running_loop().run_in_executor(None, load_model):
             await asyncio.sleep(settings.load_retry_seconds)
+        champion_loaded.set()
+
+    async def load_shadow(shadow: Shadow, uri: str) -> None:
+        """Load the challenger once the champion is loaded, retrying like it: never holding up /ready."""
+        await champion_loaded.wait()
+        assert store.loaded is not None
+        arguments = (uri, contract.model.name, settings.shadow_model_version, store.loaded)
+        while not await asyncio.get_running_loop().run_in_executor(None, shadow.load, *arguments):
+            await asyncio.sleep(settings.load_retry_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task.predict_on_one_thread()  # the event loop predicts lone requests itself (batcher.py)
         inference_log.start()
         retrying = None if load_model() else asyncio.create_task(keep_trying())  # before accepting
+        if retrying is None:
+            champion_loaded.set()
+        shadowing = None
+        if shadow is not None and settings.shadow_model_uri:
+            shadowing = asyncio.create_task(load_shadow(shadow, settings.shadow_model_uri))
         yield
-        if retrying is not None:
-            retrying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retrying
+        for loading in (retrying, shadowing):
+            if loading is not None:
+                loading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loading
+        if shadow is not None:
+            shadow.close()
         batcher.close()
         inference_log.close()
 
     app = FastAPI(title=f"{contract.model.name} prediction service", lifespan=lifespan)
     app.state.store = store
+    app.state.shadow = shadow
 
     guarded = key_required(ApiKeys(settings.api_keys_file)) if settings.api_keys_file else None
     dependencies = [guarded] if guarded else []
@@ -141,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "task": TASK,
             "contract_version": contract.model.version,
             "slas": asdict(contract.slas),
+            "shadow": shadowed(shadow),
         }
 
     @app.get("/metrics", response_class=PlainTextResponse, responses={200: PROMETHEUS_TEXT})
@@ -174,6 +208,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for row, output in zip(rows, outputs, strict=True)
             ]
         )
+        if shadow is not None:
+            shadow.follow(request_id, loaded.version, rows, outputs)
         return Answered(request_id, loaded.version, outputs, [predicted for _, predicted in answers])
 
     @app.post(
@@ -252,6 +288,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RecordRequests, metrics=metrics)
     app.add_middleware(LimitBodySize, max_bytes=settings.max_body_bytes)
     return app
+
+
+def shadowed(shadow: Shadow | None) -> dict[str, str] | None:
+    """The challenger predicting in the champion's shadow, for /model: None when there is none (yet)."""
+    loaded = shadow.store.loaded if shadow is not None and shadow.active else None
+    return None if loaded is None else {"name": loaded.name, "version": loaded.version, "uri": loaded.uri}
 
 
 def key_required(keys: ApiKeys) -> Any:

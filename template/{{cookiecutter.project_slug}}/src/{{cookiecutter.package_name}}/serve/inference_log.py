@@ -36,6 +36,10 @@ class InferenceLog:
             asyncio.get_running_loop().call_later(self.flush_every, self._hand_over)
         self._buffer.extend(entries)
 
+    def record_from_thread(self, entries: list[dict[str, Any]]) -> None:
+        """Queue entries for the writer from any thread (the shadow's), written together as they are."""
+        self._queue.put(entries)
+
     def close(self) -> None:
         """Write what is buffered, then stop."""
         if self._thread.is_alive():

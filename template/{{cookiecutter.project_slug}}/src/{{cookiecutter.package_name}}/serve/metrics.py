@@ -4,7 +4,8 @@ Each app gets its own registry (tests create several apps). With several gunicor
 PROMETHEUS_MULTIPROC_DIR and /metrics aggregates every worker's values. What is predicted is counted by the
 task: `predictions_total` by predicted class for classifiers, `prediction_probability` (the positive class's)
 for a binary one, `prediction_value` for regression, in buckets from the training target's deciles
-(recorded with the model), so the histogram fits whatever the target's scale.
+(recorded with the model), so the histogram fits whatever the target's scale. With a shadow model
+(shadow.py), `ShadowMetrics` counts what the challenger predicted and how often it agrees with the champion.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 KNOWN_PATHS = {"/predict", "/health", "/ready", "/metrics", "/model"}
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 PROBABILITY_BUCKETS = tuple(step / 10 for step in range(1, 11))
+# Buckets of the challenger's absolute differences, as shares of the spread of the target's deciles.
+DIFFERENCE_SHARES = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class Metrics:
@@ -98,6 +101,70 @@ class Metrics:
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry)
         return generate_latest(self.registry)
+
+
+class ShadowMetrics:
+    """The challenger's metrics, by its version: rows predicted, failed, and how they compare to the
+    champion's answers (classes: rows agreeing; regression: the absolute difference). Rows dropped because
+    its queue was full, and failed loads, have no version."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.model = Gauge(
+            "shadow_model_info",
+            "The challenger predicting in the shadow of the model served (value 1)",
+            ["name", "version"],
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.predictions = Counter(
+            "shadow_predictions", "Rows the challenger predicted", ["version"], registry=registry
+        )
+        self.errors = Counter(
+            "shadow_errors", "Rows the challenger failed to predict", ["version"], registry=registry
+        )
+        self.dropped = Counter(
+            "shadow_dropped", "Rows not shadowed: the challenger's queue was full", registry=registry
+        )
+        self.load_failures = Counter(
+            "shadow_load_failures", "Attempts to load the challenger that failed", registry=registry
+        )
+        self.agreements: Counter | None = None
+        self.difference: Histogram | None = None
+        if TASK != "regression":
+            self.agreements = Counter(
+                "shadow_agreements",
+                "Rows for which the challenger predicted the champion's class",
+                ["version"],
+                registry=registry,
+            )
+
+    def serve_model(self, name: str, version: str, metadata: dict[str, Any]) -> None:
+        """Record the challenger; a regression model brings the scale of its differences (its deciles')."""
+        self.model.labels(name, version).set(1)
+        if TASK == "regression" and self.difference is None:
+            deciles = metadata.get("prediction_buckets") or ()
+            spread = max(deciles) - min(deciles) if len(deciles) > 1 else 0
+            self.difference = Histogram(
+                "shadow_absolute_difference",
+                "Absolute difference between the challenger's and the champion's predicted values",
+                ["version"],
+                buckets=tuple(spread * share for share in DIFFERENCE_SHARES)
+                if spread > 0
+                else Histogram.DEFAULT_BUCKETS,
+                registry=self.registry,
+            )
+
+    def compare(self, version: str, champion: list[Any], challenger: list[Any]) -> None:
+        """Count the challenger's predictions of some rows against the champion's (task.outputs' values)."""
+        self.predictions.labels(version).inc(len(challenger))
+        if self.agreements is not None:
+            agreeing = sum(ours == theirs for ours, theirs in zip(champion, challenger, strict=True))
+            self.agreements.labels(version).inc(agreeing)
+        if self.difference is not None:
+            histogram = self.difference.labels(version)
+            for ours, theirs in zip(champion, challenger, strict=True):
+                histogram.observe(abs(float(theirs) - float(ours)))
 
 
 class RecordRequests:

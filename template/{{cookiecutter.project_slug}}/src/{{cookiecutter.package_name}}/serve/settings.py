@@ -22,6 +22,10 @@ class Settings:
     batch_wait_ms: float = 0.0  # how long a call may wait for more requests; 0 takes only those queued
     load_retry_seconds: float = 10.0  # while the model cannot be loaded, how often to try again
     api_keys_file: Path | None = None  # one key per line: /predict and /invocations require one (auth.py)
+    shadow_model_uri: str | None = None  # a challenger predicting every request off the path (shadow.py)
+    shadow_model_version: str = "unversioned"  # label for a shadow model directory
+    shadow_queue_requests: int = 64  # requests waiting for the challenger; more are dropped, counted
+    shadow_batch_wait_ms: float = 1000.0  # how long the challenger gathers requests into one call
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,4 +42,8 @@ class Settings:
             batch_wait_ms=float(os.environ.get("MICRO_BATCH_WAIT_MS", "0")),
             load_retry_seconds=float(os.environ.get("MODEL_LOAD_RETRY_SECONDS", "10")),
             api_keys_file=Path(os.environ["API_KEYS_FILE"]) if os.environ.get("API_KEYS_FILE") else None,
+            shadow_model_uri=os.environ.get("SHADOW_MODEL_URI") or None,
+            shadow_model_version=os.environ.get("SHADOW_MODEL_VERSION", "unversioned"),
+            shadow_queue_requests=int(os.environ.get("SHADOW_QUEUE_REQUESTS", "64")),
+            shadow_batch_wait_ms=float(os.environ.get("SHADOW_BATCH_WAIT_MS", "1000")),
         )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..contract import load_contract
 from ..paths import CONTRACT_FILE, INFERENCE_LOG
+from .metrics import metrics_address
+from .personal import hash_key_from_env
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class Settings:
     batch_wait_ms: float = 0.0  # how long a call may wait for more requests; 0 takes only those queued
     load_retry_seconds: float = 10.0  # while the model cannot be loaded, how often to try again
     api_keys_file: Path | None = None  # one key per line: /predict and /invocations require one (auth.py)
+    # The key personal features are hashed with in the inference log; None drops them (personal.py).
+    inference_log_hash_key: bytes | None = field(default=None, repr=False)
+    # (host, port) serving the metrics apart from the API, whose /metrics then answers 404 (metrics.py)
+    metrics_address: tuple[str, int] | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,4 +44,6 @@ class Settings:
             batch_wait_ms=float(os.environ.get("MICRO_BATCH_WAIT_MS", "0")),
             load_retry_seconds=float(os.environ.get("MODEL_LOAD_RETRY_SECONDS", "10")),
             api_keys_file=Path(os.environ["API_KEYS_FILE"]) if os.environ.get("API_KEYS_FILE") else None,
+            inference_log_hash_key=hash_key_from_env(),
+            metrics_address=metrics_address(),
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ def test_a_keyed_hash_joins_the_same_value_and_is_no_plain_hash(
             if record[name] is not None:
                 hashes.setdefault(json.dumps(record[name]), set()).add(entry["features"][name])
         assert hashes and all(len(seen) == 1 for seen in hashes.values())  # one person, one hash
+        assert all(re.fullmatch(r"[0-9a-f]{64}", logged) for seen in hashes.values() for logged in seen)
         assert len({next(iter(seen)) for seen in hashes.values()}) == len(hashes)  # two values, two hashes
         for raw, seen in hashes.items():
             plain = {hashlib.sha256(text.encode()).hexdigest() for text in (raw, str(json.loads(raw)))}

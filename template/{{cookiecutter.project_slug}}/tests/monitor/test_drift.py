@@ -98,7 +98,7 @@ def test_a_log_with_hashed_personal_features_is_current_data(
 
     async def write() -> None:
         log.start()
-        log.record([{"request_id": str(n), "features": row, "prediction": {}} for n, row in enumerate(rows)])
+        log.record([{"request_id": str(n), "prediction": {}, "features": row} for n, row in enumerate(rows)])
         log.close()
 
     asyncio.run(write())

@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inference_log.start()
         # On a port of their own, metrics are this process's to serve, unless gunicorn's master serves them.
         address, stop_metrics = settings.metrics_address, None
-        if address is not None and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        if address is not None and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             stop_metrics = serve_metrics(address, metrics.registry)
         retrying = None if load_model() else asyncio.create_task(keep_trying())  # before accepting
         yield

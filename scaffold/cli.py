@@ -67,6 +67,13 @@ project_option = click.option(
 @click.option(
     "--protected-attribute", metavar="COLUMN", help="With --data: the column whose groups fairness compares."
 )
+@click.option(
+    "--personal",
+    metavar="COLUMN",
+    multiple=True,
+    help="With --data, repeatable: a feature about a person, never written raw to the inference log "
+    "[default: the protected attribute].",
+)
 def new(
     extra_context: tuple[str, ...],
     no_input: bool,
@@ -76,6 +83,7 @@ def new(
     task: str | None,
     id_column: str | None,
     protected_attribute: str | None,
+    personal: tuple[str, ...],
 ) -> None:
     """Render a new project from the bundled template (no network needed).
 
@@ -88,6 +96,7 @@ def new(
     extra: dict[str, object] = dict(parse_extra_context(extra_context))
     data_options = {"--target": target, "--task": task, "--id-column": id_column}
     data_options["--protected-attribute"] = protected_attribute
+    data_options["--personal"] = personal[0] if personal else None
     if data is None:
         given = [option for option, value in data_options.items() if value is not None]
         if given:
@@ -103,6 +112,7 @@ def new(
             task=task,
             id_column=id_column,
             protected_attribute=protected_attribute,
+            personal=personal,
             extra=parse_extra_context(extra_context),
             say=lambda line: click.echo(line, err=True),
         )

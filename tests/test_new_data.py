@@ -139,6 +139,16 @@ BAD_TABLES = {
         ["--target", "y", "--protected-attribute", "sex"],
         "--protected-attribute 'sex' is not a column",
     ),
+    "personal not a column": (
+        b"x,y\n1,0\n2,1\n3,0\n4,1\n",
+        ["--target", "y", "--personal", "x", "--personal", "nam"],
+        "--personal 'nam' is not a column",
+    ),
+    "personal target": (
+        b"x,y\n1,0\n2,1\n3,0\n4,1\n",
+        ["--target", "y", "--personal", "y"],
+        "--personal 'y' is the target",
+    ),
     "duplicate ids": (
         b"k,x,y\n1,1,0\n1,2,1\n3,3,0\n4,4,1\n",
         ["--target", "y", "--id-column", "k"],
@@ -165,6 +175,28 @@ def test_a_bad_table_is_one_line_exit_2_and_nothing_written(tmp_path: Path, case
     assert not output.exists() or list(output.iterdir()) == []
 
 
+def test_personal_features_are_the_named_ones_or_the_protected_attribute(table: Path, tmp_path: Path) -> None:
+    code, _, err = new(
+        *("--data", str(table), "--target", "delivery", "--id-column", "order id"),
+        *("--personal", "age", "--personal", "region", "--personal", "order id"),
+        output=tmp_path / "named",
+    )
+    assert code == 0, err
+    assert feature_spec(tmp_path / "named" / "orders")["PERSONAL_FEATURES"] == ("age", "region")
+    assert "note: --personal 'order id' is not a feature" in err  # the id never reaches the service
+
+    code, _, err = new(
+        *("--data", str(table), "--target", "delivery", "--protected-attribute", "region"),
+        output=tmp_path / "default",
+    )
+    assert code == 0, err
+    assert feature_spec(tmp_path / "default" / "orders")["PERSONAL_FEATURES"] == ("region",)
+    assert "'region', the protected attribute, is personal" in err
+
+    code, _, err = new("--data", str(table), "--target", "delivery", output=tmp_path / "none")
+    assert code == 0 and feature_spec(tmp_path / "none" / "orders")["PERSONAL_FEATURES"] == ()
+
+
 def test_close_matches_of_a_mistyped_target_are_named(tmp_path: Path) -> None:
     data = write_csv(tmp_path / "t.csv", ["amount", "label"], [[1, 0], [2, 1], [3, 0]])
     code, _, err = new("--data", str(data), "--target", "lable", output=tmp_path / "out")
@@ -176,6 +208,7 @@ def test_close_matches_of_a_mistyped_target_are_named(tmp_path: Path) -> None:
     [
         (["--target", "y"], "--target needs --data FILE"),
         (["--data", "t.csv"], "--data needs --target COLUMN"),
+        (["--personal", "age"], "--personal needs --data FILE"),
     ],
 )
 def test_data_options_come_together(tmp_path: Path, options: list[str], message: str) -> None:

@@ -37,6 +37,7 @@ CATEGORICAL_FEATURES: Final = tuple(CATEGORIES)
 NUMERIC_FEATURES: Final = ("age", "heart_rate", "temperature", "pain_score")
 BOOLEAN_FEATURES: Final[tuple[str, ...]] = ()
 FEATURES: Final = NUMERIC_FEATURES + BOOLEAN_FEATURES + CATEGORICAL_FEATURES
+PERSONAL_FEATURES: Final[tuple[str, ...]] = ("gender", "age")  # never written raw to the inference log
 '''
 
 TRIAGE_SCHEMA_CLASSES = '''class ProcessedData(Schema):

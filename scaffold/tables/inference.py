@@ -42,6 +42,7 @@ def infer(
     task: str | None = None,
     id_column: str | None = None,
     protected_attribute: str | None = None,
+    personal: tuple[str, ...] = (),
     say: Callable[[str], None] = print,
 ) -> DataSpec:
     """The data spec of `table`, or a ScaffoldError naming what is wrong with the table or the options."""
@@ -50,6 +51,7 @@ def infer(
         ("--target", target),
         ("--id-column", id_column),
         ("--protected-attribute", protected_attribute),
+        *(("--personal", name) for name in personal),
     ):
         if name is not None and name not in columns:
             raise ScaffoldError(
@@ -58,6 +60,10 @@ def infer(
             )
     if target in (id_column,):
         raise ScaffoldError(f"--target and --id-column name the same column {target!r}", file=table.path)
+    if target in personal:
+        raise ScaffoldError(
+            f"--personal {target!r} is the target: the service never receives it", file=table.path
+        )
     target_profile = columns[target]
     chosen = task or infer_task(target_profile, table)
     classes = check_target(target_profile, chosen, table)
@@ -99,7 +105,25 @@ def infer(
         columns=spec_columns,
         dropped=dropped,
         defaults={**size_defaults(table.rows), **baseline(target_profile, chosen)},
+        personal=personal_features(personal, protected_attribute, spec_columns, say),
     )
+
+
+def personal_features(
+    named: tuple[str, ...], protected_attribute: str | None, columns: list[Column], say: Callable[[str], None]
+) -> list[str]:
+    """The features the inference log must not hold raw: those named with --personal, else the protected
+    attribute (a fact about a person by definition) when it is a feature. A named column that is not a
+    feature (the id, a dropped column) never reaches the service: there is nothing to protect in its log."""
+    features = {column.name for column in columns if column.role in ("numeric", "boolean", "categorical")}
+    chosen = list(dict.fromkeys(named)) if named else [protected_attribute] if protected_attribute else []
+    for name in chosen:
+        if name not in features and named:
+            say(f"note: --personal {name!r} is not a feature: the service never receives it, nor logs it")
+    personal = [name for name in chosen if name in features]
+    if personal and not named:
+        say(f"note: {personal[0]!r}, the protected attribute, is personal: never logged raw (--personal)")
+    return personal
 
 
 def infer_task(target: ColumnProfile, table: TableProfile) -> str:

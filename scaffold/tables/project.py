@@ -27,6 +27,7 @@ def data_answers(
     task: str | None,
     id_column: str | None,
     protected_attribute: str | None,
+    personal: tuple[str, ...] = (),
     extra: Mapping[str, str],
     say: Callable[[str], None],
 ) -> dict[str, object]:
@@ -42,6 +43,7 @@ def data_answers(
         task=task or extra.get("task"),
         id_column=id_column,
         protected_attribute=protected_attribute,
+        personal=personal,
         say=say,
     )
     name = stored_name(data, say)

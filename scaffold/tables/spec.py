@@ -39,6 +39,7 @@ class DataSpec:
     columns: list[Column]
     dropped: list[dict[str, str]] = field(default_factory=list)
     defaults: dict[str, Any] = field(default_factory=dict)
+    personal: list[str] = field(default_factory=list)  # features the inference log keeps hashed or drops
 
     def of_role(self, *roles: str) -> list[Column]:
         return [column for column in self.columns if column.role in roles]

@@ -44,3 +44,7 @@ CATEGORICAL_FEATURES: Final = tuple(CATEGORIES)
 NUMERIC_FEATURES: Final[tuple[str, ...]] = {{ lit.tuple_of(numeric) }}
 BOOLEAN_FEATURES: Final[tuple[str, ...]] = {{ lit.tuple_of(boolean) }}
 FEATURES: Final = NUMERIC_FEATURES + BOOLEAN_FEATURES + CATEGORICAL_FEATURES
+# Features about a person: the inference log never holds their raw values (a keyed hash, or nothing when no
+# key is set: serve/inference_log.py) and drift monitoring leaves them out. `scaffold new --personal` named
+# them (without it: the protected attribute, when it is a feature).
+PERSONAL_FEATURES: Final[tuple[str, ...]] = {{ lit.tuple_of(spec.personal | default([])) }}

@@ -21,3 +21,6 @@ CATEGORICAL_FEATURES: Final = tuple(CATEGORIES)
 NUMERIC_FEATURES: Final = ("age", "bmi", "children", "doctor_visits")
 BOOLEAN_FEATURES: Final[tuple[str, ...]] = ()
 FEATURES: Final = NUMERIC_FEATURES + BOOLEAN_FEATURES + CATEGORICAL_FEATURES
+# Features about a person: the inference log never holds their raw values (a keyed hash, or nothing when no
+# key is set: serve/inference_log.py) and drift monitoring leaves them out. Gender is the protected attribute.
+PERSONAL_FEATURES: Final[tuple[str, ...]] = ("gender",)

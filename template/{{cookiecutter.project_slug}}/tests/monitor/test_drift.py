@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +13,10 @@ import yaml
 
 from {{ cookiecutter.package_name }}.config import load_section
 from {{ cookiecutter.package_name }}.contract import Contract
-from {{ cookiecutter.package_name }}.features import FEATURES, NUMERIC_FEATURES
+from {{ cookiecutter.package_name }}.features import FEATURES, NUMERIC_FEATURES, PERSONAL_FEATURES
 from {{ cookiecutter.package_name }}.monitor import drift
+from {{ cookiecutter.package_name }}.serve.inference_log import InferenceLog
+from {{ cookiecutter.package_name }}.serve.personal import PersonalData
 from {{ cookiecutter.package_name }}.stages import prepare
 
 
@@ -28,7 +31,8 @@ def test_the_drifted_sample_is_caught(
 
     result = summary(workdir)
     assert result["drift_detected"] is True
-    assert set(result["drifted_features"]) == set(FEATURES)  # the sample shifts every feature
+    # The sample shifts every feature; personal ones are not compared (the log holds them hashed or not).
+    assert set(result["drifted_features"]) == set(drift.MONITORED_FEATURES)
     assert result["drift_share"] == 1.0
     limit = contract.slas.data_drift_threshold
     assert result["data_drift_threshold"] == limit and result["drift_share"] > limit
@@ -47,16 +51,17 @@ def test_new_rows_of_the_same_kind_are_not_drift(
     result = summary(workdir)
     assert (result["drift_detected"], result["drift_share"], result["drifted_features"]) == (False, 0.0, [])
     assert result["current_rows"] == sample_rows and result["reference_rows"] == len(split.train)
-    assert list(result["features"]) == list(FEATURES)
+    assert list(result["features"]) == list(drift.MONITORED_FEATURES)
     params = load_section("monitor", drift.MonitorParams, project_root / "params.yaml")
-    first = result["features"][FEATURES[0]]
+    first = result["features"][drift.MONITORED_FEATURES[0]]
     assert set(first) == {"feature", "drifted", "score", "method", "threshold"}
     if params.drift_method is not None:
         assert first["method"] == params.drift_method
     if params.drift_method_threshold is not None:
         assert first["threshold"] == params.drift_method_threshold
     markdown = (workdir / "reports/drift.md").read_text()
-    assert markdown.startswith("# Data drift: within the contract") and f"| {FEATURES[0]} | no |" in markdown
+    row = f"| {drift.MONITORED_FEATURES[0]} | no |"
+    assert markdown.startswith("# Data drift: within the contract") and row in markdown
 
 
 def test_the_html_report_shows_every_feature(
@@ -67,7 +72,7 @@ def test_the_html_report_shows_every_feature(
     html = (workdir / "reports/drift.html").read_text()
     assert len(html) > 100_000  # Evidently's standalone page with its plots, not an error stub
     assert html.lstrip().lower().startswith("<!doctype html") or "<html" in html[:500]
-    assert all(feature in html for feature in FEATURES)
+    assert all(feature in html for feature in drift.MONITORED_FEATURES)
 
 
 def test_the_service_inference_log_is_current_data(
@@ -77,8 +82,30 @@ def test_the_service_inference_log_is_current_data(
     logged = len(log.read_text().splitlines())
     if logged < load_section("monitor", drift.MonitorParams).min_current_rows:
         pytest.skip(f"the log's {logged} rows are fewer than params.yaml's monitor.min_current_rows")
-    assert check_drift(log) == 0
+    assert check_drift(log) == 0  # personal features logged as null (no hash key): left out, not drift
     assert summary(workdir)["current_rows"] == logged == 300
+    assert list(summary(workdir)["features"]) == list(drift.MONITORED_FEATURES)
+
+
+def test_a_log_with_hashed_personal_features_is_current_data(
+    check_drift: Callable[..., int], split: prepare.Split, workdir: Path, sample_rows: int
+) -> None:
+    """Hashes are not compared with the training values (they would all drift): drift leaves them out."""
+    rows = json.loads(split.test.head(sample_rows)[list(FEATURES)].to_json(orient="records"))
+    if len(rows) < load_section("monitor", drift.MonitorParams).min_current_rows:
+        pytest.skip(f"the held-out split's {len(rows)} rows are fewer than monitor.min_current_rows")
+    log = InferenceLog(workdir / "inference.jsonl", personal=PersonalData(PERSONAL_FEATURES, b"k" * 32))
+
+    async def write() -> None:
+        log.start()
+        log.record([{"request_id": str(n), "prediction": {}, "features": row} for n, row in enumerate(rows)])
+        log.close()
+
+    asyncio.run(write())
+    assert check_drift(log.path) == 0
+    result = summary(workdir)
+    assert list(result["features"]) == list(drift.MONITORED_FEATURES)
+    assert not set(PERSONAL_FEATURES) & set(result["features"]) and result["current_rows"] == len(rows)
 
 
 def test_a_lenient_contract_tolerates_the_shift(

@@ -5,7 +5,8 @@
 checks the service's inference log (or a batch `.csv`) and writes `reports/monitoring/drift.html` for people,
 `drift.json` (each feature's drift score and verdict, and the drifted share) and `drift.md` (the summary CI
 posts). It exits 1 when the share of drifted features is above the contract's `slas.data_drift_threshold`,
-2 on bad input. `make drift` runs it; `make drift-demo` runs it on a drifted sample.
+2 on bad input. `make drift` runs it; `make drift-demo` runs it on a drifted sample. Personal features
+(features.py's PERSONAL_FEATURES) are left out: the log holds them hashed or not at all (serve/personal.py).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from evidently.presets import DataDriftPreset
 from ..config import ConfigError, load_section
 from ..contract import load_contract
 from ..errors import reports_errors
-from ..features import BOOLEAN_FEATURES, CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES
+from ..features import BOOLEAN_FEATURES, CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES, PERSONAL_FEATURES
 from ..paths import CONTRACT_FILE, INFERENCE_LOG, MONITORING_DIR, PARAMS_FILE, model_frames
 from .inputs import MonitorInputError, read_features, write_text
+
+MONITORED_FEATURES = tuple(name for name in FEATURES if name not in PERSONAL_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -67,17 +70,20 @@ def run(
     reference: pd.DataFrame, current: pd.DataFrame, params: MonitorParams, limit: float
 ) -> tuple[DriftSummary, Any]:
     """Compare the features of `current` with `reference`; the summary and Evidently's snapshot."""
+    if not MONITORED_FEATURES:
+        raise MonitorInputError("every feature is personal (features.py: PERSONAL_FEATURES): none to compare")
+    monitored = list(MONITORED_FEATURES)
     definition = DataDefinition(
-        numerical_columns=list(NUMERIC_FEATURES),
-        categorical_columns=list(CATEGORICAL_FEATURES + BOOLEAN_FEATURES),
+        numerical_columns=[name for name in NUMERIC_FEATURES if name in monitored],
+        categorical_columns=[name for name in CATEGORICAL_FEATURES + BOOLEAN_FEATURES if name in monitored],
     )
     try:
         preset = DataDriftPreset(
-            columns=list(FEATURES), method=params.drift_method, threshold=params.drift_method_threshold
+            columns=monitored, method=params.drift_method, threshold=params.drift_method_threshold
         )
         snapshot = Report([preset], include_tests=True).run(
-            Dataset.from_pandas(current[list(FEATURES)], data_definition=definition),
-            Dataset.from_pandas(reference[list(FEATURES)], data_definition=definition),
+            Dataset.from_pandas(current[monitored], data_definition=definition),
+            Dataset.from_pandas(reference[monitored], data_definition=definition),
         )
     except ValueError as error:  # an unknown test, or one for numbers only (ks) on categories
         if params.drift_method is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -31,12 +32,13 @@ from pydantic import BaseModel
 
 from .. import task
 from ..contract import load_contract
-from ..features import FEATURES, TASK
+from ..features import FEATURES, PERSONAL_FEATURES, TASK
 from .auth import ApiKeys
 from .batcher import MicroBatcher, PredictionFailed, Rows
 from .inference_log import InferenceLog
-from .metrics import LimitBodySize, Metrics, RecordRequests, ShadowMetrics
+from .metrics import LimitBodySize, Metrics, RecordRequests, ShadowMetrics, serve_metrics
 from .model_store import LoadedModel, ModelStore
+from .personal import PersonalData
 from .request import PredictResponse, openapi_request_body, parse_records
 from .scoring import BadPayload, InvocationsResponse, invocations_request_body, parse_invocation
 from .settings import Settings
@@ -73,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     contract = load_contract(settings.contract)
     store = ModelStore()
     metrics = Metrics()
-    inference_log = InferenceLog(settings.inference_log)
+    personal = PersonalData(PERSONAL_FEATURES, settings.inference_log_hash_key)
+    inference_log = InferenceLog(settings.inference_log, personal=personal)
 
     batcher = MicroBatcher(
         predict_rows(store),
@@ -121,6 +124,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task.predict_on_one_thread()  # the event loop predicts lone requests itself (batcher.py)
         inference_log.start()
+        # On a port of their own, metrics are this process's to serve, unless gunicorn's master serves them.
+        address, stop_metrics = settings.metrics_address, None
+        if address is not None and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            stop_metrics = serve_metrics(address, metrics.registry)
         retrying = None if load_model() else asyncio.create_task(keep_trying())  # before accepting
         if retrying is None:
             champion_loaded.set()
@@ -137,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shadow.close()
         batcher.close()
         inference_log.close()
+        if stop_metrics is not None:
+            stop_metrics()
 
     app = FastAPI(title=f"{contract.model.name} prediction service", lifespan=lifespan)
     app.state.store = store
@@ -177,10 +186,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "shadow": shadowed(shadow),
         }
 
-    @app.get("/metrics", response_class=PlainTextResponse, responses={200: PROMETHEUS_TEXT})
-    def prometheus() -> Response:
-        """Prometheus metrics: requests, latency, what is predicted, the model version."""
-        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
+    if settings.metrics_address is None:  # else on a port of their own (metrics.py): 404 here
+
+        @app.get("/metrics", response_class=PlainTextResponse, responses={200: PROMETHEUS_TEXT})
+        def prometheus() -> Response:
+            """Prometheus metrics: requests, latency, what is predicted, the model version."""
+            return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def answer(records: list[BaseModel]) -> Answered:
         """Predict the records, count and log the answers: shared by /predict and /invocations."""

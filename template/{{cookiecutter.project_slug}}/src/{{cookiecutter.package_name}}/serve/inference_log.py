@@ -4,30 +4,39 @@ Requests add their entries to a buffer and return. Every `flush_every` seconds t
 to one thread, which serializes and writes it: waking a thread for each request cost about 0.1 ms of latency
 (the two threads taking turns on the GIL). Each hand-over is written with a single `write()` to a file opened
 for appending, so lines from several server processes do not interleave. Closing the log (the app's shutdown)
-writes what is buffered; a process killed outright loses at most its last `flush_every` seconds.
+writes what is buffered; a process killed outright loses at most its last `flush_every` seconds. Personal
+features are hashed or dropped (personal.py) in that thread too, before anything reaches the disk.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import queue
 import threading
 from pathlib import Path
 from typing import Any
 
+from .personal import PersonalData
+
 _STOP = object()
+logger = logging.getLogger(__name__)
 
 
 class InferenceLog:
-    def __init__(self, path: Path, flush_every: float = 0.1) -> None:
+    def __init__(self, path: Path, flush_every: float = 0.1, personal: PersonalData | None = None) -> None:
         self.path, self.flush_every = path, flush_every
+        self.personal = personal or PersonalData(())
         self._buffer: list[dict[str, Any]] = []
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write_forever, name="inference-log", daemon=True)
 
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.personal.features and self.personal.key is None:
+            names = ", ".join(self.personal.features)
+            logger.warning("inference log: %s dropped (no INFERENCE_LOG_HASH_KEY to hash them)", names)
         self._thread.start()
 
     def record(self, entries: list[dict[str, Any]]) -> None:
@@ -55,5 +64,6 @@ class InferenceLog:
     def _write_forever(self) -> None:
         with self.path.open("a", encoding="utf-8") as log:
             while (entries := self._queue.get()) is not _STOP:
-                log.write("".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in entries))
+                protected = (self.personal.protect(entry) for entry in entries)
+                log.write("".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in protected))
                 log.flush()

@@ -6,6 +6,11 @@ task: `predictions_total` by predicted class for classifiers, `prediction_probab
 for a binary one, `prediction_value` for regression, in buckets from the training target's deciles
 (recorded with the model), so the histogram fits whatever the target's scale. With a shadow model
 (shadow.py), `ShadowMetrics` counts what the challenger predicted and how often it agrees with the champion.
+
+With METRICS_PORT set, the metrics are served on that port instead (and /metrics of the service answers
+404), so the port API clients reach can stay closed to them: by the app itself in one process (`make serve`),
+by gunicorn's master for all its workers (gunicorn_conf.py), which has to start it as METRICS_HOST:PORT
+before it forks them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,15 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 
 from ..features import TASK
 
@@ -96,11 +109,36 @@ class Metrics:
                 self.probability.observe(output["probability"])
 
     def exposition(self) -> bytes:
-        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-            registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
-            return generate_latest(registry)
-        return generate_latest(self.registry)
+        return generate_latest(self.collected())
+
+    def collected(self) -> CollectorRegistry:
+        """This process's registry, or every worker's values with PROMETHEUS_MULTIPROC_DIR set."""
+        return workers_registry() if "PROMETHEUS_MULTIPROC_DIR" in os.environ else self.registry
+
+
+def workers_registry() -> CollectorRegistry:
+    """A registry reading every process's values from PROMETHEUS_MULTIPROC_DIR."""
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+def metrics_address() -> tuple[str, int] | None:
+    """METRICS_HOST (default 0.0.0.0: every interface, as the service's) and METRICS_PORT; None if unset."""
+    port = os.environ.get("METRICS_PORT", "").strip()
+    return (os.environ.get("METRICS_HOST", "0.0.0.0"), int(port)) if port else None
+
+
+def serve_metrics(address: tuple[str, int], registry: CollectorRegistry) -> Callable[[], None]:
+    """Serve `registry` on `address` from a thread (prometheus_client's server); returns what stops it."""
+    server, thread = start_http_server(address[1], addr=address[0], registry=registry)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop
 
 
 class ShadowMetrics:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..contract import load_contract
 from ..paths import CONTRACT_FILE, INFERENCE_LOG
+from .metrics import metrics_address
+from .personal import hash_key_from_env
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class Settings:
     shadow_model_version: str = "unversioned"  # label for a shadow model directory
     shadow_queue_requests: int = 64  # requests waiting for the challenger; more are dropped, counted
     shadow_batch_wait_ms: float = 1000.0  # how long the challenger gathers requests into one call
+    # The key personal features are hashed with in the inference log; None drops them (personal.py).
+    inference_log_hash_key: bytes | None = field(default=None, repr=False)
+    # (host, port) serving the metrics apart from the API, whose /metrics then answers 404 (metrics.py)
+    metrics_address: tuple[str, int] | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -46,4 +52,6 @@ class Settings:
             shadow_model_version=os.environ.get("SHADOW_MODEL_VERSION", "unversioned"),
             shadow_queue_requests=int(os.environ.get("SHADOW_QUEUE_REQUESTS", "64")),
             shadow_batch_wait_ms=float(os.environ.get("SHADOW_BATCH_WAIT_MS", "1000")),
+            inference_log_hash_key=hash_key_from_env(),
+            metrics_address=metrics_address(),
         )

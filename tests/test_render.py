@@ -19,6 +19,7 @@ from conftest import REPO_ROOT, TASKS, feature_spec, git, render_into
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")  # ${{ github.ref }} belongs in workflows
 PACKAGE_FILES = [
     "__init__.py",
+    "approvals.py",
     "audit.py",
     "config.py",
     "contract.py",
@@ -83,6 +84,7 @@ TEST_FILES = [
     "stages/test_evaluate.py",
     "stages/test_prepare.py",
     "stages/test_train.py",
+    "test_approvals.py",
     "test_config.py",
     "test_contract.py",
     "test_example_data.py",

@@ -233,8 +233,7 @@ def stale_alerts(contract: Parsed, rules: Parsed, *within: str) -> Iterator[Prob
 
 
 class MC201(Contract):
-    """The Prometheus alerts of monitoring/prometheus/rules.yml (and of k8s/base/prometheusrule.yaml) hold
-    the contract's current thresholds."""
+    """The Prometheus alerts (rules.yml; on Kubernetes, the PrometheusRule) hold the contract's thresholds."""
 
     name = "prometheus-rules-stale"
     requires = frozenset({"MC001"})

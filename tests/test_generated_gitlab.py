@@ -135,6 +135,8 @@ def test_a_gitlab_render_stages_exactly_the_default_files_but_ci(
     assert tracked_files(default_project) - tracked_files(gitlab_project) == {
         *github,
         "tests/monitor/test_workflow.py",
+        "src/customer_churn/approvals.py",  # the deploy workflow's approval check: GitLab enforces its own
+        "tests/test_approvals.py",
     }
 
 

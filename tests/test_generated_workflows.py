@@ -221,9 +221,17 @@ def test_deploy_builds_the_champion_then_staging_then_approved_production(defaul
         ["build", "staging"],
         "production",
     )
+    assert jobs["staging"]["permissions"] == {"packages": "write"}
+    # Production reads who approved the run (actions: read) and the contract that says who may.
+    assert jobs["production"]["permissions"] == {"actions": "read", "contents": "read", "packages": "write"}
+    steps = [step.get("run", "") for step in jobs["production"]["steps"]]
+    [approval] = [index for index, run in enumerate(steps) if f"python -m {package}.approvals" in run]
+    assert 'gh api "repos/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/approvals"' in steps[approval]
+    assert jobs["production"]["steps"][approval]["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    [tag] = [index for index, run in enumerate(steps) if "imagetools create" in run]
+    assert approval < tag  # nothing is deployed before the check passed
     for name in ("staging", "production"):
         assert jobs[name]["env"]["TARGET"] == name
-        assert jobs[name]["permissions"] == {"packages": "write"}
         smoke = "\n".join(step.get("run", "") for step in jobs[name]["steps"])
         assert 'imagetools create --tag "$IMAGE:$TARGET" "$IMAGE@$DIGEST"' in smoke
         assert "curl --silent --fail http://127.0.0.1:8000/ready" in smoke

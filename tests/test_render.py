@@ -19,6 +19,7 @@ from conftest import REPO_ROOT, TASKS, feature_spec, git, render_into
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")  # ${{ github.ref }} belongs in workflows
 PACKAGE_FILES = [
     "__init__.py",
+    "approvals.py",
     "audit.py",
     "config.py",
     "contract.py",
@@ -35,6 +36,7 @@ PACKAGE_FILES = [
     "monitor/dashboard.py",
     "monitor/drift.py",
     "monitor/inputs.py",
+    "monitor/prometheus_operator.py",
     "monitor/quality.py",
     "monitor/rules.py",
     "monitor/samples.py",
@@ -87,6 +89,7 @@ TEST_FILES = [
     "stages/test_evaluate.py",
     "stages/test_prepare.py",
     "stages/test_train.py",
+    "test_approvals.py",
     "test_config.py",
     "test_contract.py",
     "test_example_data.py",
@@ -112,13 +115,18 @@ K8S_FILES = [
     "k8s/base/kustomization.yaml",
     "k8s/base/networkpolicy.yaml",
     "k8s/base/pdb.yaml",
+    "k8s/base/prometheusrule.yaml",
     "k8s/base/service.yaml",
+    "k8s/base/servicemonitor.yaml",
+    "k8s/monitoring/prometheus-adapter-values.yaml",
     "k8s/overlays/canary/challenger/kustomization.yaml",
     "k8s/overlays/canary/kustomization.yaml",
     "k8s/overlays/production/kustomization.yaml",
     "k8s/overlays/production/namespace.yaml",
     "k8s/overlays/staging/kustomization.yaml",
     "k8s/overlays/staging/namespace.yaml",
+    "tests/k8s_schemas/prometheusrule.json",
+    "tests/k8s_schemas/servicemonitor.json",
     "tests/test_k8s.py",
 ]
 
@@ -248,6 +256,30 @@ def test_renders_conform_to_their_own_options(
 
     project = scale_out_project if options == "scale-out" else default_project
     assert run_checks(project).findings == []
+
+
+def test_a_stale_prometheus_rule_object_is_flagged_at_its_line(
+    scale_out_project: Path, tmp_path: Path
+) -> None:
+    """The contract's SLA changed without `make rules`: MC201 names the p99 alert in both generated files."""
+    import shutil
+
+    from scaffold.check.engine import run_checks
+
+    project = tmp_path / "project"
+    shutil.copytree(scale_out_project, project, symlinks=True)
+    contract = project / "model_contract.yaml"
+    contract.write_text(
+        contract.read_text().replace("inference_latency_p99_ms: 100", "inference_latency_p99_ms: 250")
+    )
+    findings = [finding for finding in run_checks(project).findings if finding.code == "MC201"]
+    assert [finding.path for finding in findings] == [
+        "k8s/base/prometheusrule.yaml",
+        "monitoring/prometheus/rules.yml",
+    ]
+    for finding in findings:
+        line = (project / finding.path).read_text().splitlines()[finding.line - 1]
+        assert re.match(r"^ +expr: job:prediction_latency_seconds:p99_rate5m\{", line), line
 
 
 def test_default_project_stays_light(default_project: Path) -> None:

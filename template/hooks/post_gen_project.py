@@ -107,7 +107,8 @@ def write_sample_data() -> None:
 
 
 def write_prometheus_rules(notes: list[str]) -> None:
-    """monitoring/prometheus/ from the contract, by the project's own generator (`make rules` runs it too).
+    """monitoring/prometheus/ from the contract, by the project's own generator (`make rules` runs it too),
+    and on Kubernetes the same rules and the scrape as k8s/base/prometheusrule.yaml and servicemonitor.yaml.
 
     It needs PyYAML, which cookiecutter itself depends on; the import leaves no bytecode behind either.
     """
@@ -116,7 +117,8 @@ def write_prometheus_rules(notes: list[str]) -> None:
     try:
         from importlib import import_module
 
-        import_module(f"{PACKAGE}.monitor.rules").write()
+        rules = import_module(f"{PACKAGE}.monitor.rules")
+        rules.write(k8s_base=rules.kubernetes_base())
     except ImportError as error:
         notes.append(f"monitoring/prometheus/ not written ({error}): run `make rules` after `make setup`.")
     finally:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO_ROOT, git, render_into
-from scaffold.check.base import Report, Rule
+from scaffold.check.base import Problem, Report, Rule
 from scaffold.check.engine import all_fixtures, all_rules, run_checks
 from scaffold.check.fixtures import Parsed, parse_json, parse_yaml
 from scaffold.check.rules import FAMILIES
@@ -479,16 +479,35 @@ def test_prometheus_rules_follow_the_contract(tmp_path: Path) -> None:
     fresh = parsed(tmp_path, "r.yml", rules.format("0.2", "slas.inference_latency_p99_ms"))
     stale = parsed(tmp_path, "s.yml", rules.format("0.1", "slas.inference_latency_p99_ms"))
     unheld = parsed(tmp_path, "u.yml", rules.format("0.2", "slas.other"))
-    assert compute_check("MC201", contract=contract, prometheus_rules=fresh) == []
-    assert compute_check("MC201", contract=contract, prometheus_rules=Parsed("absent.yml")) == []
-    [problem] = compute_check("MC201", contract=contract, prometheus_rules=stale)
+    absent = Parsed("k8s/base/prometheusrule.yaml")
+
+    def check(rules: Parsed, manifest: Parsed = absent) -> list[Problem]:
+        return compute_check(
+            "MC201", contract=contract, prometheus_rules=rules, prometheus_rule_manifest=manifest
+        )
+
+    assert check(fresh) == []
+    assert check(Parsed("absent.yml")) == []
+    [problem] = check(stale)
     assert (problem.line, problem.message) == (
         4,
         "alert Slow fires over 0.1, but slas.inference_latency_p99_ms in model_contract.yaml gives 0.2: "
         "run `make rules`",
     )
-    [problem] = compute_check("MC201", contract=contract, prometheus_rules=unheld)
+    [problem] = check(unheld)
     assert problem.message.startswith("no alert holds slas.inference_latency_p99_ms")
+
+    # The PrometheusRule object carries the same groups under `spec`: a stale one is named at its line.
+    manifest = "kind: PrometheusRule\nspec:\n" + "".join(f"  {line}\n" for line in rules.splitlines())
+    assert (
+        check(fresh, parsed(tmp_path, "m.yaml", manifest.format("0.2", "slas.inference_latency_p99_ms")))
+        == []
+    )
+    [problem] = check(
+        fresh, parsed(tmp_path, "n.yaml", manifest.format("0.1", "slas.inference_latency_p99_ms"))
+    )
+    assert (problem.path, problem.line) == ("n.yaml", 6)
+    assert problem.message.startswith("alert Slow fires over 0.1, but slas.inference_latency_p99_ms")
 
 
 def test_pyproject_needs_a_project_table() -> None:

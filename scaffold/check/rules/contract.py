@@ -14,6 +14,7 @@ from ..fixtures import Parsed, parse_yaml
 
 CONTRACT = "model_contract.yaml"
 PROMETHEUS_RULES = "monitoring/prometheus/rules.yml"
+PROMETHEUS_RULE_MANIFEST = "k8s/base/prometheusrule.yaml"  # the same rules, as a prometheus-operator object
 THRESHOLD = re.compile(r">\s*([-+0-9.eE]+)\s*$")  # an alert's `... > 0.1`
 LATENCY_KEY = "slas.inference_latency_p99_ms"
 
@@ -174,6 +175,10 @@ def prometheus_rules(root: Path) -> Parsed:
     return parse_yaml(root, PROMETHEUS_RULES)
 
 
+def prometheus_rule_manifest(root: Path) -> Parsed:
+    return parse_yaml(root, PROMETHEUS_RULE_MANIFEST)
+
+
 def contract_value(data: Any, key: str) -> float | None:
     """The number at dotted `key` of the contract, in the unit of the rule (`_ms` keys in seconds)."""
     for part in key.split("."):
@@ -183,58 +188,73 @@ def contract_value(data: Any, key: str) -> float | None:
     return data / 1000 if key.endswith("_ms") else float(data)
 
 
-def alerts(rules: Parsed) -> Iterator[tuple[dict[str, Any], tuple[str | int, ...]]]:
-    """Each alerting rule of a Prometheus rules file, with its key path."""
-    groups = rules.data.get("groups") if isinstance(rules.data, dict) else None
+def alerts(rules: Parsed, *within: str) -> Iterator[tuple[dict[str, Any], tuple[str | int, ...]]]:
+    """Each alerting rule of a Prometheus rules document (at key path `within`: `spec` in a PrometheusRule),
+    with its key path."""
+    document = rules.data
+    for key in within:
+        document = document.get(key) if isinstance(document, dict) else None
+    groups = document.get("groups") if isinstance(document, dict) else None
     for group_index, group in enumerate(groups if isinstance(groups, list) else []):
         entries = group.get("rules") if isinstance(group, dict) else None
         for index, rule in enumerate(entries if isinstance(entries, list) else []):
             if isinstance(rule, dict) and "alert" in rule:
-                yield rule, ("groups", group_index, "rules", index)
+                yield rule, (*within, "groups", group_index, "rules", index)
+
+
+def stale_alerts(contract: Parsed, rules: Parsed, *within: str) -> Iterator[Problem]:
+    """The alerts of `rules` whose threshold is not the contract's, and a missing latency alert."""
+    if not rules.exists:
+        return
+    if rules.error:
+        yield Problem(rules.error, rules.path, rules.error_line)
+        return
+    held: set[str] = set()
+    for rule, path in alerts(rules, *within):
+        labels = rule.get("labels")
+        key = str(labels.get("contract", "")) if isinstance(labels, dict) else ""
+        expected = contract_value(contract.data, key) if key else None
+        found = THRESHOLD.search(str(rule.get("expr", "")))
+        if expected is None or found is None:
+            continue
+        held.add(key)
+        if abs(float(found.group(1)) - expected) > 1e-9 * max(1.0, abs(expected)):
+            yield Problem(
+                f"alert {rule['alert']} fires over {found.group(1)}, but {key} in {CONTRACT} gives "
+                f"{expected:g}: run `make rules`",
+                rules.path,
+                rules.line(*path, "expr"),
+            )
+    if LATENCY_KEY not in held and contract_value(contract.data, LATENCY_KEY) is not None:
+        yield Problem(
+            f"no alert holds {LATENCY_KEY} (labelled `contract: {LATENCY_KEY}`): run `make rules`",
+            rules.path,
+        )
 
 
 class MC201(Contract):
-    """The Prometheus alerts of monitoring/prometheus/rules.yml hold the contract's current thresholds."""
+    """The Prometheus alerts (rules.yml; on Kubernetes, the PrometheusRule) hold the contract's thresholds."""
 
     name = "prometheus-rules-stale"
     requires = frozenset({"MC001"})
 
     @staticmethod
-    def check(contract: Parsed, prometheus_rules: Parsed) -> Iterator[Problem]:
-        """An alert of `monitoring/prometheus/rules.yml` compares with a threshold that is no longer the
-        contract's (its `contract` label names the key), or no alert holds the p99 latency SLA.
+    def check(
+        contract: Parsed, prometheus_rules: Parsed, prometheus_rule_manifest: Parsed
+    ) -> Iterator[Problem]:
+        """An alert of `monitoring/prometheus/rules.yml`, or of the PrometheusRule object
+        `k8s/base/prometheusrule.yaml` that carries the same rules to a cluster, compares with a threshold
+        that is no longer the contract's (its `contract` label names the key), or no alert holds the p99
+        latency SLA.
 
         The rules are generated from model_contract.yaml: after the contract changed, the team's Prometheus
-        still alerts on the old service levels. Run `make rules` (never edit the file by hand) and commit it.
-        A project without the file (made before template 0.2) has nothing to check.
+        still alerts on the old service levels. Run `make rules` (never edit the files by hand) and commit
+        them. A project without a file (made before template 0.2, or not deployed to Kubernetes) has nothing
+        to check there.
         """
-        if not prometheus_rules.exists:
-            return
-        if prometheus_rules.error:
-            yield Problem(prometheus_rules.error, PROMETHEUS_RULES, prometheus_rules.error_line)
-            return
-        held: set[str] = set()
-        for rule, path in alerts(prometheus_rules):
-            labels = rule.get("labels")
-            key = str(labels.get("contract", "")) if isinstance(labels, dict) else ""
-            expected = contract_value(contract.data, key) if key else None
-            found = THRESHOLD.search(str(rule.get("expr", "")))
-            if expected is None or found is None:
-                continue
-            held.add(key)
-            if abs(float(found.group(1)) - expected) > 1e-9 * max(1.0, abs(expected)):
-                yield Problem(
-                    f"alert {rule['alert']} fires over {found.group(1)}, but {key} in {CONTRACT} gives "
-                    f"{expected:g}: run `make rules`",
-                    PROMETHEUS_RULES,
-                    prometheus_rules.line(*path, "expr"),
-                )
-        if LATENCY_KEY not in held and contract_value(contract.data, LATENCY_KEY) is not None:
-            yield Problem(
-                f"no alert holds {LATENCY_KEY} (labelled `contract: {LATENCY_KEY}`): run `make rules`",
-                PROMETHEUS_RULES,
-            )
+        yield from stale_alerts(contract, prometheus_rules)
+        yield from stale_alerts(contract, prometheus_rule_manifest, "spec")
 
 
 RULES = (MC001, MC101, MC102, MC201)
-FIXTURES = (contract, contract_schema, task, prometheus_rules)
+FIXTURES = (contract, contract_schema, task, prometheus_rules, prometheus_rule_manifest)

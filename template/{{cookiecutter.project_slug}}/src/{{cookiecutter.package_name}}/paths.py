@@ -33,6 +33,7 @@ CONTRACT_FILE = Path("model_contract.yaml")
 PIPELINE_FILE = Path("dvc.yaml")
 PROMETHEUS_DIR = Path("monitoring/prometheus")  # `make rules` writes it from the contract
 GRAFANA_DASHBOARD = Path("monitoring/grafana/dashboard.json")  # `make rules` too
+K8S_BASE = Path("k8s/base")  # the Kubernetes manifests every environment shares (deploy_target=kubernetes)
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 

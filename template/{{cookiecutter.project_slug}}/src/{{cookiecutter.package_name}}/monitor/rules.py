@@ -5,8 +5,9 @@ recording rules over the metrics the service exports (serve/metrics.py: `http_re
 `http_request_duration_seconds`, what is predicted, `model_info`), alerts whose thresholds are the
 contract's, and promtool unit tests in which each alert fires on a breaching series and stays quiet on one
 that does not. The files are generated, never edited: change the contract and run `make rules` (the tests and
-`scaffold check` say when they no longer match it). Standard library and PyYAML only: the post-generation
-hook writes the first version before anything is installed.
+`scaffold check` say when they no longer match it). On Kubernetes, prometheus_operator.py writes the same
+rules as a PrometheusRule, and a ServiceMonitor. Standard library and PyYAML only: the post-generation hook
+writes the first version before anything is installed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 
 from ..features import TASK
-from ..paths import CONTRACT_FILE, GRAFANA_DASHBOARD, PROMETHEUS_DIR
+from ..paths import CONTRACT_FILE, GRAFANA_DASHBOARD, K8S_BASE, PROMETHEUS_DIR
 
 RULES_FILE = "rules.yml"
 RULES_TEST_FILE = "rules_test.yml"
@@ -341,10 +342,20 @@ def read_contract(path: Path = CONTRACT_FILE) -> dict[str, Any]:
     return document
 
 
+def kubernetes_base(base: Path = K8S_BASE) -> Path | None:
+    """k8s/base when the project deploys to Kubernetes (its kustomization is there), else None."""
+    return base if (base / "kustomization.yaml").is_file() else None
+
+
 def write(
-    contract: Path = CONTRACT_FILE, directory: Path = PROMETHEUS_DIR, dashboard_file: Path = GRAFANA_DASHBOARD
+    contract: Path = CONTRACT_FILE,
+    directory: Path = PROMETHEUS_DIR,
+    dashboard_file: Path = GRAFANA_DASHBOARD,
+    k8s_base: Path | None = None,
 ) -> list[Path]:
-    """Write the Prometheus files from `contract` into `directory`, and the dashboard; the paths written."""
+    """Write the Prometheus files from `contract` into `directory`, and the dashboard; with `k8s_base`, the
+    same rules and the scrape as prometheus-operator objects there (prometheus_operator.py); what it wrote."""
+    from . import prometheus_operator
     from .dashboard import render as render_dashboard
 
     document = read_contract(contract)
@@ -355,7 +366,10 @@ def write(
         written.append(directory / name)
     dashboard_file.parent.mkdir(parents=True, exist_ok=True)
     dashboard_file.write_text(render_dashboard(thresholds(document)), encoding="utf-8")
-    return [*written, dashboard_file]
+    written.append(dashboard_file)
+    if k8s_base is not None:
+        written += prometheus_operator.write(document, k8s_base)
+    return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -368,13 +382,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--output", type=Path, default=PROMETHEUS_DIR, help="directory (default: %(default)s)"
     )
     parser.add_argument("--dashboard", type=Path, default=GRAFANA_DASHBOARD, help="(default: %(default)s)")
+    parser.add_argument(
+        "--k8s-base",
+        type=Path,
+        default=kubernetes_base(),
+        help="where to write the PrometheusRule and ServiceMonitor (default: %(default)s, if it exists)",
+    )
     arguments = parser.parse_args(argv)
     try:
         load_contract(arguments.contract)
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for path in write(arguments.contract, arguments.output, arguments.dashboard):
+    for path in write(arguments.contract, arguments.output, arguments.dashboard, arguments.k8s_base):
         print(f"wrote {path}")
     return 0
 

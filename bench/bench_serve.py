@@ -53,7 +53,7 @@ VERSIONS = (
 MLFLOW_SERVE = "mlflow models serve -m {uri} --env-manager local -p {port} -h 127.0.0.1"
 # As the image runs it (Dockerfile.serve: its gunicorn settings module), with 2 workers, bound to 127.0.0.1.
 GUNICORN = (
-    "gunicorn {app} -k uvicorn_worker.UvicornWorker --config {config} -w {workers} -b 127.0.0.1:{port} "
+    "gunicorn {app} --config {config} -w {workers} -b 127.0.0.1:{port} "
     "--worker-tmp-dir /dev/shm --no-control-socket"
 )
 UVICORN = "uvicorn {app} --workers {workers} --host 127.0.0.1 --port {port}"

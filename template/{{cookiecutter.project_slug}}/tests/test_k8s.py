@@ -25,6 +25,7 @@ import yaml
 
 from {{ cookiecutter.package_name }}.contract import load_contract
 from {{ cookiecutter.package_name }}.paths import PROMETHEUS_DIR
+from {{ cookiecutter.package_name }}.serve import gunicorn_conf
 from {{ cookiecutter.package_name }}.serve.app import create_app
 from {{ cookiecutter.package_name }}.serve.metrics import KNOWN_PATHS, Metrics
 from {{ cookiecutter.package_name }}.serve.settings import Settings
@@ -242,6 +243,18 @@ def test_the_api_keys_come_from_a_secret_mounted_read_only(overlay: tuple[str, l
             and keys_file.is_relative_to(mount["mountPath"])
             for mount in container["volumeMounts"]
         ), f"{keys_file} is not on a read-only Secret volume"
+
+
+def test_a_stopping_pod_has_the_time_to_answer_what_it_was_sent(overlay: tuple[str, list[Manifest]]) -> None:
+    """The preStop pause (the endpoint leaves the Service meanwhile) and gunicorn's graceful timeout fit in the
+    grace period: a pod is not killed while its workers still answer."""
+    _, manifests = overlay
+    for deployment in objects(manifests, "Deployment").values():
+        pod = deployment["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert pause >= 1
+        assert pause + gunicorn_conf.graceful_timeout < pod["terminationGracePeriodSeconds"]
 
 
 def test_canary_serves_the_challenger_beside_the_champion_with_a_small_share() -> None:

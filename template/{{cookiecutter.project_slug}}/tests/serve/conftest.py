@@ -25,6 +25,7 @@ from {{ cookiecutter.package_name }}.serve.settings import Settings
 from {{ cookiecutter.package_name }}.stages import prepare
 
 APP = "{{ cookiecutter.package_name }}.serve.main:app"
+GUNICORN_CONFIG = "python:{{ cookiecutter.package_name }}.serve.gunicorn_conf"
 
 
 def as_records(frame: Any) -> list[dict[str, Any]]:
@@ -127,3 +128,27 @@ def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory, project_ro
     command = [sys.executable, "-m", "uvicorn", APP, "--host", "127.0.0.1", "--port", "{port}"]
     with running([*command, "--log-level", "warning"], environment) as url:
         yield url
+
+
+@pytest.fixture
+def gunicorn(
+    model_dir: Path, tmp_path: Path, project_root: Path
+) -> Callable[..., tuple[list[str], dict[str, str]]]:
+    """The image's command (gunicorn with its settings, two workers) on 127.0.0.1:{port}, with more options
+    if given: the command and its environment, for `running` or a process of the test's own."""
+
+    def command(*options: str) -> tuple[list[str], dict[str, str]]:
+        metrics_dir = tmp_path / "prometheus"
+        metrics_dir.mkdir(exist_ok=True)
+        environment = {
+            **os.environ,
+            "MODEL_URI": str(model_dir),
+            "MODEL_CONTRACT": str(project_root / "model_contract.yaml"),
+            "INFERENCE_LOG": str(tmp_path / "inference.jsonl"),
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        }
+        arguments = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG, "--workers", "2"]
+        arguments += ["--bind", "127.0.0.1:{port}", "--no-control-socket", *options, APP]
+        return arguments, environment
+
+    return command

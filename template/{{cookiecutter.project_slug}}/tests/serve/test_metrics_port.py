@@ -18,7 +18,6 @@ import pytest
 from prometheus_client import multiprocess
 
 APP = "{{ cookiecutter.package_name }}.serve.main:app"
-GUNICORN_CONFIG = "python:{{ cookiecutter.package_name }}.serve.gunicorn_conf"
 PREDICT_OK = {"path": "/predict", "status": "200"}
 PREDICTED = re.compile(r'^http_requests_total\{path="/predict",status="200"\} (\S+)$', re.M)
 
@@ -83,20 +82,17 @@ def worker_counts(directory: Path) -> dict[str, float]:
 
 
 def test_gunicorn_master_serves_every_workers_metrics(
-    model_dir: Path,
-    project_root: Path,
+    gunicorn: Callable[..., tuple[list[str], dict[str, str]]],
     tmp_path: Path,
     record: dict[str, Any],
     launch: Callable[..., AbstractContextManager[str]],
     port: int,
 ) -> None:
     metrics_port, directory = port, tmp_path / "prometheus"
-    env = environment(model_dir, project_root, tmp_path, metrics_port)
-    env["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
-    command = [sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker"]
-    command += ["--config", GUNICORN_CONFIG, "--workers", "2", "--bind", "127.0.0.1:{port}"]
-    command += ["--no-control-socket"]
-    with launch([*command, APP], env) as url:
+    command, env = gunicorn()  # the image's settings, PROMETHEUS_MULTIPROC_DIR under tmp_path/prometheus
+    env |= {"METRICS_HOST": "127.0.0.1", "METRICS_PORT": str(metrics_port)}
+    assert env["PROMETHEUS_MULTIPROC_DIR"] == str(directory)
+    with launch(command, env) as url:
         sent = 0
         while sent < 200 and len(worker_counts(directory)) < 2:  # each request on a new connection
             predict(url, record)

@@ -23,7 +23,6 @@ from {{ cookiecutter.package_name }}.serve import latency
 from {{ cookiecutter.package_name }}.stages import prepare
 
 APP = "{{ cookiecutter.package_name }}.serve.main:app"
-GUNICORN_CONFIG = "python:{{ cookiecutter.package_name }}.serve.gunicorn_conf"
 
 
 def post(url: str, body: object, timeout: float = 10) -> dict:
@@ -110,31 +109,13 @@ def test_latency_check_fails_over_the_contract(
     assert latency.main([*arguments, "--contract", str(strict)]) == 1
 
 
-def gunicorn(
-    model_dir: Path, tmp_path: Path, project_root: Path, port: int
-) -> tuple[list[str], dict[str, str], str]:
-    """The image's command (gunicorn, its settings, two uvicorn workers) on `port`: command, env, URL."""
-    metrics_dir = tmp_path / "prometheus"
-    metrics_dir.mkdir(exist_ok=True)
-    environment = {
-        **os.environ,
-        "MODEL_URI": str(model_dir),
-        "MODEL_CONTRACT": str(project_root / "model_contract.yaml"),
-        "INFERENCE_LOG": str(tmp_path / "inference.jsonl"),
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }
-    command = [sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker"]
-    command += ["--config", GUNICORN_CONFIG, "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-    command += ["--no-control-socket", APP]
-    return command, environment, f"http://127.0.0.1:{port}"
-
-
 def test_gunicorn_as_in_the_image(
-    model_dir: Path, tmp_path: Path, project_root: Path, record: dict, port: int
+    gunicorn: Callable[..., tuple[list[str], dict[str, str]]], record: dict, port: int
 ) -> None:
     """From the first request on, predictions succeed (no worker accepts before its model is loaded); the
     workers' metrics are aggregated, and none are carried over from a previous container."""
-    command, environment, url = gunicorn(model_dir, tmp_path, project_root, port)
+    command, environment = gunicorn()
+    command, url = [part.replace("{port}", str(port)) for part in command], f"http://127.0.0.1:{port}"
     metrics_dir = Path(environment["PROMETHEUS_MULTIPROC_DIR"])
     (metrics_dir / "counter_stale.db").write_bytes(b"left by a previous container")
     process = subprocess.Popen(command, env=environment)

@@ -246,8 +246,8 @@ def test_the_api_keys_come_from_a_secret_mounted_read_only(overlay: tuple[str, l
 
 
 def test_a_stopping_pod_has_the_time_to_answer_what_it_was_sent(overlay: tuple[str, list[Manifest]]) -> None:
-    """The preStop pause (the endpoint leaves the Service meanwhile) and gunicorn's graceful timeout fit in the
-    grace period: a pod is not killed while its workers still answer."""
+    """The preStop pause (the endpoint leaves the Service meanwhile) and gunicorn's graceful timeout fit in
+    the grace period: a pod is not killed while its workers still answer."""
     _, manifests = overlay
     for deployment in objects(manifests, "Deployment").values():
         pod = deployment["spec"]["template"]["spec"]

@@ -8,7 +8,9 @@ the contract. So the tests keep testing when the data, the parameters or the con
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -51,6 +53,25 @@ def monitoring_files(tmp_path_factory: pytest.TempPathFactory, project_root: Pat
     directory = tmp_path_factory.mktemp("monitoring")
     rules.write(project_root / "model_contract.yaml", directory, directory / "dashboard.json")
     return directory
+
+
+Promtool = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def promtool() -> Promtool:
+    """Run Prometheus' promtool (Debian's and Ubuntu's `prometheus` package) with arguments, in `cwd`: skipped
+    where it is not installed, failed in CI, which installs it."""
+    found = shutil.which("promtool")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("promtool is not installed (apt-get install prometheus)")
+        pytest.skip("promtool is not installed (apt-get install prometheus)")
+
+    def run(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([found, *arguments], cwd=cwd, capture_output=True, text=True, check=False)
+
+    return run
 
 
 @pytest.fixture(scope="session")

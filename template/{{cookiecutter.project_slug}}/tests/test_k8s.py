@@ -10,11 +10,10 @@ the paths the server writes, the metrics it exports and the alerting rules `make
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ CRD_SCHEMAS = {"ServiceMonitor": "servicemonitor.json", "PrometheusRule": "prome
 ADAPTER_VALUES = PROJECT_ROOT / "k8s/monitoring/prometheus-adapter-values.yaml"
 
 Manifest = dict[str, Any]
+Promtool = Callable[..., subprocess.CompletedProcess[str]]  # the conftest's fixture
 
 
 def kustomize(overlay: str) -> list[Manifest]:
@@ -278,21 +278,10 @@ def test_canary_serves_the_challenger_beside_the_champion_with_a_small_share() -
     assert objects(kustomize("production"), "Deployment").keys() == {"serve"}
 
 
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("promtool is not installed (apt-get install prometheus)")
-        pytest.skip("promtool is not installed (apt-get install prometheus)")
-    return found
-
-
-def check_rules(document: dict[str, Any], directory: Path) -> None:
+def check_rules(document: dict[str, Any], directory: Path, promtool: Promtool) -> None:
     path = directory / "rules.yml"
     path.write_text(yaml.safe_dump(document))
-    checked = subprocess.run(
-        [promtool(), "check", "rules", str(path)], capture_output=True, text=True, check=False
-    )
+    checked = promtool("check", "rules", str(path))
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
@@ -301,13 +290,13 @@ def committed_rules() -> dict[str, Any]:
 
 
 def test_the_prometheus_rule_carries_the_rules_of_rules_yml(
-    overlay: tuple[str, list[Manifest]], tmp_path: Path
+    overlay: tuple[str, list[Manifest]], tmp_path: Path, promtool: Promtool
 ) -> None:
     """`make rules` writes both from the contract: the cluster's Prometheus alerts as the local one does."""
     _, manifests = overlay
     [rule] = objects(manifests, "PrometheusRule").values()
     assert rule["spec"] == committed_rules()
-    check_rules(rule["spec"], tmp_path)
+    check_rules(rule["spec"], tmp_path, promtool)
 
 
 def alerted_jobs(rules_document: dict[str, Any]) -> set[str]:
@@ -365,7 +354,7 @@ def test_the_autoscaler_scales_on_requests_the_adapter_computes_from_the_service
         assert path in KNOWN_PATHS and path in app_routes()
 
 
-def test_promtool_parses_the_adapters_query(tmp_path: Path) -> None:
+def test_promtool_parses_the_adapters_query(tmp_path: Path, promtool: Promtool) -> None:
     """The adapter fills <<.Series>>, <<.LabelMatchers>> and <<.GroupBy>> in: filled, it is PromQL."""
     for rule in adapter_rules():
         query = (
@@ -376,4 +365,4 @@ def test_promtool_parses_the_adapters_query(tmp_path: Path) -> None:
         )
         assert "<<" not in query, query
         recording = {"record": "pod:http_requests:rate2m", "expr": query}
-        check_rules({"groups": [{"name": "adapter", "rules": [recording]}]}, tmp_path)
+        check_rules({"groups": [{"name": "adapter", "rules": [recording]}]}, tmp_path, promtool)

@@ -8,9 +8,8 @@ tests are skipped on a workstation, and fail in CI (where `CI` is set), so a run
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,7 @@ import yaml
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.monitor import rules
 
-
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("promtool is not installed (apt-get install prometheus)")
-        pytest.skip("promtool is not installed (apt-get install prometheus)")
-    return found
+Promtool = Callable[..., subprocess.CompletedProcess[str]]  # the conftest's fixture
 
 
 def test_the_dashboard_draws_the_contracts_latency_sla(monitoring_files: Path, contract: Contract) -> None:
@@ -48,17 +40,15 @@ def test_the_latency_alert_holds_the_contracts_sla(monitoring_files: Path, contr
     assert threshold == pytest.approx(contract.slas.inference_latency_p99_ms / 1000)
 
 
-def run_promtool(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([promtool(), *arguments], cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def test_promtool_accepts_the_rules_and_the_config(monitoring_files: Path) -> None:
+def test_promtool_accepts_the_rules_and_the_config(monitoring_files: Path, promtool: Promtool) -> None:
     for arguments in (["check", "rules", rules.RULES_FILE], ["check", "config", rules.CONFIG_FILE]):
-        checked = run_promtool(*arguments, cwd=monitoring_files)
+        checked = promtool(*arguments, cwd=monitoring_files)
         assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_each_alert_fires_on_a_breach_and_only_then(project_root: Path, monitoring_files: Path) -> None:
+def test_each_alert_fires_on_a_breach_and_only_then(
+    project_root: Path, monitoring_files: Path, promtool: Promtool
+) -> None:
     """rules_test.yml: for each alert, a breaching series it must fire on and a healthy one it must not."""
     cases = yaml.safe_load((monitoring_files / rules.RULES_TEST_FILE).read_text())["tests"]
     tested = {
@@ -67,5 +57,5 @@ def test_each_alert_fires_on_a_breach_and_only_then(project_root: Path, monitori
     limits = rules.thresholds(rules.read_contract(project_root / "model_contract.yaml"))
     alerts = [rule["alert"] for rule in rules.alerting_rules(limits)]
     assert tested == {(alert, fires) for alert in alerts for fires in (True, False)}
-    result = run_promtool("test", "rules", rules.RULES_TEST_FILE, cwd=monitoring_files)
+    result = promtool("test", "rules", rules.RULES_TEST_FILE, cwd=monitoring_files)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -64,6 +64,9 @@ class InferenceLog:
     def _write_forever(self) -> None:
         with self.path.open("a", encoding="utf-8") as log:
             while (entries := self._queue.get()) is not _STOP:
-                protected = (self.personal.protect(entry) for entry in entries)
-                log.write("".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in protected))
-                log.flush()
+                try:
+                    protected = (self.personal.protect(entry) for entry in entries)
+                    log.write("".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in protected))
+                    log.flush()
+                except Exception as error:  # a full disk, a bad entry: the writer outlives it, and says it
+                    logger.error("inference log: %d entries not written: %s", len(entries), error)

@@ -50,8 +50,9 @@ class PersonalData:
         return HASHED if self.key else DROPPED
 
     def protect(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """`entry` with its personal features hashed or dropped, and marked; a new dict, `entry` is kept."""
-        if not self.features:
+        """`entry` with its personal features hashed or dropped, and marked; a new dict, `entry` is kept.
+        An entry without features (a shadow model's: the champion's entry of the request has them) is kept."""
+        if not self.features or "features" not in entry:
             return entry
         features = dict(entry["features"])
         for name in self.features:

@@ -58,6 +58,7 @@ PACKAGE_FILES = [
     "serve/scoring.py",
     "serve/settings.py",
     "serve/shadow.py",
+    "serve/slots.py",
     "serve/worker.py",
     "stages/__init__.py",
     "stages/evaluate.py",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -81,6 +82,20 @@ def booted(log: Path) -> int:
     return log.read_text(encoding="utf-8").count("Booting worker")
 
 
+def accepting(log: Path) -> int:
+    """How many workers have started to accept, so far."""
+    return [what for _, what in worker_events(log)].count("Application startup complete")
+
+
+def worker_events(log: Path) -> list[tuple[int, str]]:
+    """(pid, what) of each worker's start and end, in the log's order."""
+    pattern = (
+        r"\[(\d+)\] \[INFO\] (Booting worker|Application startup complete|Shutting down)( with pid|\.|$)"
+    )
+    lines = re.findall(pattern, log.read_text(encoding="utf-8"), re.M)
+    return [(int(pid), what) for pid, what, _ in lines]
+
+
 def wait_for(condition: Callable[[], bool], within: float = 60) -> None:
     deadline = time.monotonic() + within
     while not condition():
@@ -94,10 +109,19 @@ def test_a_reload_under_load_loses_no_request(
     with gunicorn_serving(gunicorn, launch, tmp_path) as (url, master, log), Clients(url, record) as clients:
         wait_for(lambda: clients.answered >= 50)
         os.kill(master, signal.SIGHUP)
-        wait_for(lambda: booted(log) >= 4)  # two new workers, the two old ones told to go
+        wait_for(lambda: accepting(log) >= 4, within=120)  # two new workers accept, the old ones have gone
         answered_before = clients.answered
         wait_for(lambda: clients.answered >= answered_before + 200)  # served by the new workers
     assert clients.lost == []
+    events = worker_events(log)
+    old, new = (
+        [pid for pid, what in events if what == "Booting worker"][part] for part in (slice(2), slice(2, 4))
+    )
+    first_new_accepting = min(events.index((pid, "Application startup complete")) for pid in new)
+    for (
+        pid
+    ) in old:  # an old worker serves its slot until a new one accepts: the clients never wait for a boot
+        assert events.index((pid, "Shutting down")) > first_new_accepting
 
 
 def test_workers_recycled_after_max_requests_lose_no_request(

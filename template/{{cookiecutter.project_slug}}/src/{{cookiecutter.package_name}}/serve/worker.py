@@ -1,20 +1,32 @@
-"""The gunicorn worker of the serving image: uvicorn's, except that a retiring worker answers the requests
-its clients have already sent.
+"""The gunicorn worker of the serving image: uvicorn's, except that a retiring worker leaves no gap and
+answers the requests its clients have already sent.
 
 A reload (SIGHUP to the master), a worker recycled after `max_requests` and a stop (SIGTERM) retire workers
-while clients keep sending on their keep-alive connections. uvicorn's own worker closes the idle ones at once,
-so a request a client had just sent on one was never answered. `DrainingHttp` keeps them open: the next
-request on each is answered, with `Connection: close` (the client reconnects, to a worker that stays), and a
-connection that stays idle closes after the keep-alive timeout, as it would have anyway. The connections not
-yet accepted are gunicorn_conf.py's part.
+while clients keep sending on their keep-alive connections:
+- On a reload, gunicorn tells the old workers to go as soon as it has started the new ones, which need
+  seconds to import the app and load the model: a worker told to go by a reload keeps serving its slot until
+  its successor accepts on it (slots.py), then leaves. A stop is not a reload: the workers leave at once.
+- uvicorn's own worker closes its idle connections as it leaves, so a request a client had just sent on one
+  was never answered. `DrainingHttp` keeps them open: the next request on each is answered, with
+  `Connection: close` (the client reconnects, to a worker that stays), and a connection that stays idle
+  closes after the keep-alive timeout, as it would have anyway.
 """
 
 from __future__ import annotations
 
+import signal
+import sys
+import time
+from types import FrameType
 from typing import Any, ClassVar
 
+from gunicorn.arbiter import Arbiter
+from uvicorn import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
+
+from .slots import HANDOVER_SECONDS, Slots
 
 
 class DrainingHttp(HttpToolsProtocol):
@@ -38,7 +50,47 @@ class DrainingHttp(HttpToolsProtocol):
             self.cycle.keep_alive = False  # answered with `Connection: close`
 
 
+class HandingOverServer(Server):
+    """uvicorn's server, which says when it accepts on its slot, and on a reload's SIGTERM leaves only once
+    its successor accepts there."""
+
+    def __init__(self, config: Config, slots: Slots, slot: int, age: int) -> None:
+        super().__init__(config)
+        self.slots, self.slot, self.age = slots, slot, age
+        self.told_to_go: float | None = None
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        self.slots.now_accepting(self.slot, self.age)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGTERM and self.told_to_go is None and self.slots.replaced_by_reload(self.age):
+            self.told_to_go = time.monotonic()  # on_tick lets it go
+            return
+        super().handle_exit(sig, frame)
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.told_to_go is not None and not self.should_exit:
+            waited = time.monotonic() - self.told_to_go
+            if self.slots.successor_accepting(self.slot, self.age) or waited > HANDOVER_SECONDS:
+                super().handle_exit(signal.SIGTERM, None)
+        return await super().on_tick(counter)
+
+
 class Worker(UvicornWorker):
-    """The worker class the image runs: `--worker-class <package>.serve.worker.Worker`."""
+    """The worker class the image runs (gunicorn_conf.py names it)."""
 
     CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": f"{__name__}:DrainingHttp"}
+
+    async def _serve(self) -> None:
+        slots: Slots | None = getattr(self, "slots", None)  # set by the master before the fork (slots.py)
+        self.config.app = self.wsgi
+        server = (
+            HandingOverServer(self.config, slots, self.slot, self.age)
+            if slots
+            else Server(config=self.config)
+        )
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)

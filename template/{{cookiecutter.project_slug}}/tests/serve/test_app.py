@@ -145,6 +145,20 @@ def test_a_missing_field_is_named(client: TestClient, record: dict) -> None:
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", name]
 
 
+def test_an_integer_feature_takes_a_whole_number_with_a_point_and_refuses_a_fraction(
+    client: TestClient, record: dict
+) -> None:
+    """JSON Schema's integer, which the OpenAPI document names, is any whole number: 3.0 is 3."""
+    integers = [name for name, value in record.items() if type(value) is int]
+    if not integers:
+        pytest.skip("no integer feature")
+    name, value = integers[0], record[integers[0]]
+    answered = client.post("/predict", json=record).json()["predictions"]
+    assert client.post("/predict", json={**record, name: float(value)}).json()["predictions"] == answered
+    refused = client.post("/predict", json={**record, name: value + 0.5})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", name]
+
+
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_422(client: TestClient, record: dict, number: str) -> None:
     floats = [name for name, value in record.items() if isinstance(value, float)]

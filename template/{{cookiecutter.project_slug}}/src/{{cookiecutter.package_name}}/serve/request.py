@@ -2,9 +2,10 @@
 
 Each feature's type, nullability, allowed values and bounds come from the processed-data schema, so a change
 to the data contract changes the API with it. Requests are strict: no extra fields, no strings for numbers,
-no booleans for integers, no NaN or infinity; a nullable feature takes `null`. The endpoint validates its
-body's bytes here, with pydantic's JSON parser, rather than through a FastAPI body parameter: the same
-errors, about 40 µs sooner per request. The answer for one row is the task's (task.Prediction).
+no booleans or fractions for integers (3.0 is 3, as in JSON Schema), no NaN or infinity; a nullable feature
+takes `null`. The endpoint validates its body's bytes here, with pydantic's JSON parser, rather than through
+a FastAPI body parameter: the same errors, about 40 µs sooner per request. The answer for one row is the
+task's (task.Prediction).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pandera.api.pandas.components import Column
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -28,6 +30,12 @@ from pydantic import (
 from ..features import FEATURES
 from ..schemas import SCHEMAS
 from ..task import Prediction
+
+
+def whole_number(value: Any) -> Any:
+    """3.0 for an integer feature is 3: JSON Schema's integer (the OpenAPI document's) is any whole number.
+    3.5, strings and booleans are left to the strict check, which refuses them."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def one_of(allowed: Collection[object]) -> Callable[[Any], Any]:
@@ -54,14 +62,17 @@ def field_for(column: Column) -> tuple[Any, Any]:
         if kind.startswith("float")
         else str
     )
-    constraints: dict[str, Any] = {"allow_inf_nan": False} if annotation is float else {}
+    base = annotation
+    constraints: dict[str, Any] = {"allow_inf_nan": False} if base is float else {}
+    if base is int:
+        annotation = Annotated[int, BeforeValidator(whole_number)]
     for check in column.checks:
         statistics = check.statistics
         if check.name == "isin" and annotation is str:
             annotation = Literal[tuple(statistics["allowed_values"])]
         elif check.name == "isin":  # not Literal[0, 1], which takes True for 1; the enum is documented
             allowed = list(statistics["allowed_values"])
-            documented = {"type": JSON_TYPES[annotation], "enum": allowed}
+            documented = {"type": JSON_TYPES[base], "enum": allowed}
             # On the type, not the field: a nullable feature's schema is `anyOf: [{enum}, {null}]`
             annotation = Annotated[annotation, AfterValidator(one_of(allowed)), WithJsonSchema(documented)]
         elif check.name in ("greater_than_or_equal_to", "greater_than"):

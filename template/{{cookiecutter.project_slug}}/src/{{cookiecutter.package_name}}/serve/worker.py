@@ -64,8 +64,11 @@ class HandingOverServer(Server):
         self.slots.now_accepting(self.slot, self.age)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if sig == signal.SIGTERM and self.told_to_go is None and self.slots.replaced_by_reload(self.age):
-            self.told_to_go = time.monotonic()  # on_tick lets it go
+        """A reload's SIGTERM starts the hand-over; gunicorn repeats it once its own wait for the old workers
+        (graceful_timeout) is over, which changes nothing: on_tick lets the worker go."""
+        if sig == signal.SIGTERM and self.slots.replaced_by_reload(self.age):
+            if self.told_to_go is None:
+                self.told_to_go = time.monotonic()
             return
         super().handle_exit(sig, frame)
 

@@ -17,6 +17,11 @@ from typing import Any
 
 from conftest import feature_spec, git, without_latency_limit
 
+# The project's worker-turnover tests (reload, recycled workers, stop under load: a minute or more of servers
+# starting) exercise gunicorn_conf.py, slots.py and worker.py, which no option, task or table changes: the
+# demo's render runs them (the README's first command runs the whole suite), the other renders leave them out.
+TURNOVER_RUN_BY_THE_DEMO = "--ignore=tests/serve/test_reload.py"
+
 
 def run(project: Path, *command: str) -> str:
     """Run a command in the project the way its README says; fail with its output if it fails."""

@@ -121,13 +121,16 @@ def test_serve_image_runs_gunicorn_with_uvicorn_workers_and_checks_health(defaul
 
     config = command[command.index("--config") + 1].removeprefix("python:")
     config_file = default_project / "src" / Path(*config.split(".")).with_suffix(".py")
-    worker = re.search(r'^worker_class = "(.+)\.(\w+)"$', config_file.read_text(encoding="utf-8"), re.MULTILINE)
+    settings = config_file.read_text(encoding="utf-8")
+    worker = re.search(r'^worker_class = "(.+)\.(\w+)"$', settings, re.MULTILINE)
 
     assert command[0] == "gunicorn"
-    assert "--worker-class" not in command  # it would override the settings' worker, which goes with the sockets
+    # --worker-class would override the settings' worker, which goes with their sockets
+    assert "--worker-class" not in command
     assert worker, f"{config_file.name} names no worker class"
     worker_file = default_project / "src" / Path(*worker.group(1).split(".")).with_suffix(".py")
-    assert re.search(rf"^class {worker.group(2)}\(UvicornWorker\):", worker_file.read_text(encoding="utf-8"), re.M)
+    worker_code = worker_file.read_text(encoding="utf-8")
+    assert re.search(rf"^class {worker.group(2)}\(UvicornWorker\):", worker_code, re.MULTILINE)
     assert module_file.exists(), f"{command[-1]} names no module of the project"
     assert re.search(rf"^{attribute} = ", module_file.read_text(encoding="utf-8"), re.MULTILINE)
     assert "8000" in arguments_of(dockerfile, "EXPOSE")[-1].split()

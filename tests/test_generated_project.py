@@ -20,7 +20,13 @@ import pytest
 import yaml
 
 from conftest import TASKS, git, render_into, without_latency_limit
-from projects import assert_conforms, assert_monitors_work, assert_promoted_and_served, run
+from projects import (
+    TURNOVER_RUN_BY_THE_DEMO,
+    assert_conforms,
+    assert_monitors_work,
+    assert_promoted_and_served,
+    run,
+)
 
 # The cycle's last two entries are used once each (six option sets, four entries): airflow's is one of them,
 # so its `dag.test()` run (tests/test_airflow.py in the project) happens once in the suite.
@@ -167,9 +173,12 @@ def covered_elsewhere(answers: dict[str, str]) -> list[str]:
 
     The stages and the service (tests/stages, tests/serve: servers started for real, a third of the suite's
     time) read the task and the data, never the contract's fairness section nor the rotated options: the
-    render of the same task with fairness runs them, so the one without does not run them again.
+    render of the same task with fairness runs them, so the one without does not run them again. The
+    worker-turnover tests run in the demo's render only (projects.TURNOVER_RUN_BY_THE_DEMO).
     """
-    return [] if answers["fairness"] == "fair" else ["--ignore=tests/stages", "--ignore=tests/serve"]
+    if answers["fairness"] == "fair":
+        return [TURNOVER_RUN_BY_THE_DEMO]
+    return ["--ignore=tests/stages", "--ignore=tests/serve"]
 
 
 def without_fairness_section(project: Path) -> None:

@@ -326,7 +326,9 @@ def size_defaults(rows: int) -> dict[str, Any]:
     }
 
 
-PSI_NOISE = 35  # Evidently's PSI (30 bins) of two samples of one distribution: under 35 * (1/n + 1/m), 99 in 100
+PSI_NOISE = (
+    35  # Evidently PSI (30 bins) of two samples of one distribution: under 35 * (1/n + 1/m), 99 in 100
+)
 
 
 def psi_threshold(reference_rows: int, current_rows: int) -> float:

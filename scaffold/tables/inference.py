@@ -326,9 +326,8 @@ def size_defaults(rows: int) -> dict[str, Any]:
     }
 
 
-PSI_NOISE = (
-    35  # Evidently PSI (30 bins) of two samples of one distribution: under 35 * (1/n + 1/m), 99 in 100
-)
+# Evidently's PSI (30 bins) of two samples of one distribution stays under 35 * (1/n + 1/m), 99 times in 100
+PSI_NOISE = 35
 
 
 def psi_threshold(reference_rows: int, current_rows: int) -> float:

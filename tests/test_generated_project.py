@@ -174,10 +174,10 @@ def covered_elsewhere(answers: dict[str, str]) -> list[str]:
     The stages and the service (tests/stages, tests/serve: servers started for real, a third of the suite's
     time) read the task and the data, never the contract's fairness section nor the rotated options: the
     render of the same task with fairness runs them, so the one without does not run them again. The
-    worker-turnover tests run in the demo's render only (projects.TURNOVER_RUN_BY_THE_DEMO).
+    tests of how gunicorn runs the service run in the demo's render only (projects.TURNOVER_RUN_BY_THE_DEMO).
     """
     if answers["fairness"] == "fair":
-        return [TURNOVER_RUN_BY_THE_DEMO]
+        return list(TURNOVER_RUN_BY_THE_DEMO)
     return ["--ignore=tests/stages", "--ignore=tests/serve"]
 
 

@@ -114,7 +114,7 @@ def test_a_users_table_becomes_a_project_that_passes_everything(tmp_path: Path, 
     assert_promoted_and_served(project, fairness=spec.protected_attribute is not None)
     git(project, "checkout", "--", "model_contract.yaml", "monitoring")  # the promotion lifted the SLA
     run(project, "make", "drift", "CURRENT=data/processed/test.csv")
-    run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider", TURNOVER_RUN_BY_THE_DEMO)
+    run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider", *TURNOVER_RUN_BY_THE_DEMO)
     assert_conforms(project)
 
     run(project, *SCAFFOLD, "add-stage", "featurize", "--after", "prepare")

@@ -130,7 +130,7 @@ def test_own_table_of_another_task_runs_promotes_serves_and_passes_its_tests(tmp
     assert set(metrics) == {"accuracy", "f1_macro", "f1_weighted", "roc_auc", "log_loss"}
     assert_promoted_and_served(project, fairness=True)  # lifts the latency limit: this machine's speed
     git(project, "checkout", "--", "model_contract.yaml", "monitoring")  # is not the story
-    run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider", TURNOVER_RUN_BY_THE_DEMO)
+    run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider", *TURNOVER_RUN_BY_THE_DEMO)
     run(project, "uv", "run", "ruff", "check", ".")
     # What the user changed among the files git tracks (before assert_conforms stages the pipeline's outputs)
     touched = set(git(project, "diff", "--name-only", "HEAD").split())

@@ -13,7 +13,11 @@ import yaml
 
 from {{ cookiecutter.package_name }}.config import load_section
 from {{ cookiecutter.package_name }}.contract import Contract
-from {{ cookiecutter.package_name }}.features import FEATURES, NUMERIC_FEATURES, PERSONAL_FEATURES
+from {{ cookiecutter.package_name }}.features import (
+    FEATURES,
+    NUMERIC_FEATURES,
+    PERSONAL_FEATURES,
+)
 from {{ cookiecutter.package_name }}.monitor import drift
 from {{ cookiecutter.package_name }}.serve.inference_log import InferenceLog
 from {{ cookiecutter.package_name }}.serve.personal import PersonalData

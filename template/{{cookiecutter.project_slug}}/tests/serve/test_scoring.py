@@ -5,11 +5,13 @@ for its rows, checked by the same request model as /predict; what MLflow's serve
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
 
 from {{ cookiecutter.package_name }} import synthetic, task
 from {{ cookiecutter.package_name }}.features import FEATURES, TASK
@@ -89,6 +91,13 @@ def test_a_value_breaking_a_features_check_is_mlflows_bad_request_naming_it(
             400,
             id="ragged-split",
         ),
+        pytest.param("application/json", '{"inputs": [{}], "params": {}}', 400, id="another-key"),
+        pytest.param(
+            "application/json",
+            json.dumps({"dataframe_split": {"columns": [], "data": [], "index": "rows"}}),
+            400,
+            id="split-index-not-a-list",
+        ),
         pytest.param("application/xml", "<rows/>", 415, id="other-content-type"),
         pytest.param("application/json; charset=latin-1", "{}", 415, id="other-charset"),
     ],
@@ -114,3 +123,42 @@ def test_ping_and_version_as_mlflow_answers_them(client: TestClient) -> None:
 
     assert client.get("/ping").status_code == 200
     assert client.get("/version").text == mlflow.__version__
+
+
+def documented_body(client: TestClient, content_type: str) -> Draft202012Validator:
+    """A validator of /invocations' body as the OpenAPI document describes it (its references resolved)."""
+    document = client.get("/openapi.json").json()
+    schema = document["paths"]["/invocations"]["post"]["requestBody"]["content"][content_type]["schema"]
+    return Draft202012Validator({**schema, "components": document["components"]})
+
+
+def with_value(record: dict[str, Any], name: str, value: Any) -> list[dict[str, Any]]:
+    return [{**record, name: value}]
+
+
+def test_the_documented_json_payloads_are_what_the_service_takes(
+    client: TestClient, records: list[dict[str, Any]], record: dict[str, Any]
+) -> None:
+    """Each of MLflow's payloads of valid rows fits the document; a value the service refuses does not."""
+    validator = documented_body(client, "application/json")
+    for name, (content_type, body) in payloads(records[:5]).items():
+        if content_type == "application/json" and name != "inputs-as-columns":  # columns: not documented
+            assert validator.is_valid(json.loads(body)), name
+    for name in FEATURES:
+        for breaking in synthetic.breaking_values(name):
+            for payload in ("dataframe_split", "dataframe_records"):
+                body = json.loads(payloads(with_value(record, name, breaking.value))[payload][1])
+                assert not validator.is_valid(body), (payload, name, breaking)
+
+
+def test_the_documented_csv_is_what_pandas_writes_and_holds_no_value_the_service_refuses(
+    client: TestClient, records: list[dict[str, Any]], record: dict[str, Any]
+) -> None:
+    pattern = re.compile(documented_body(client, "text/csv").schema["pattern"])
+    assert pattern.search(payloads(records)["csv"][1])
+    assert not pattern.search(""), "an empty body is no CSV the service takes"
+    for name in FEATURES:
+        for breaking in synthetic.breaking_values(name):
+            body = payloads(with_value(record, name, breaking.value))["csv"][1]
+            assert not pattern.search(body), (name, breaking)
+            assert invoke(client, "text/csv", body).status_code == 400, (name, breaking)

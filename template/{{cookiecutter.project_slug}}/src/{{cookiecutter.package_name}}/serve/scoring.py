@@ -23,7 +23,8 @@ from pydantic import BaseModel
 
 from ..features import FEATURES
 from ..task import Label
-from .request import KINDS, validate_records
+from .csv_body import csv_pattern
+from .request import KINDS, Record, validate_records
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -38,12 +39,15 @@ def invocations_request_body() -> dict[str, Any]:
     """The OpenAPI `requestBody` of /invocations: MLflow's four JSON payloads of records, or CSV."""
     record = {"$ref": "#/components/schemas/Record"}
     records = {"type": "array", "items": record, "minItems": 1}
-    feature_name = {"type": "string", "enum": list(FEATURES)}
+    properties = Record.model_json_schema()["properties"]
+    cells = [properties[name] for name in FEATURES]
+    row = {"type": "array", "prefixItems": cells, "items": False, "minItems": len(cells)}
     split = {
         "type": "object",
+        "description": "The features' columns in this order (the service takes them in any order)",
         "properties": {
-            "columns": {"type": "array", "items": feature_name},
-            "data": {"type": "array", "items": {"type": "array"}, "minItems": 1},
+            "columns": {"const": list(FEATURES)},
+            "data": {"type": "array", "items": row, "minItems": 1},
             "index": {"type": "array"},
         },
         "required": ["columns", "data"],
@@ -57,7 +61,11 @@ def invocations_request_body() -> dict[str, Any]:
         | {"additionalProperties": False}
         for key in FORMATS
     ]
-    csv_body = {"type": "string", "description": "CSV with a header row naming the features"}
+    csv_body = {
+        "type": "string",
+        "description": "CSV as pandas writes the features (the service takes the columns in any order)",
+        "pattern": csv_pattern(properties),
+    }
     any_payload = {"oneOf": payloads}
     json_body, csv_schema = {"schema": any_payload}, {"schema": csv_body}
     content = {JSON: json_body, CSV: csv_schema}
@@ -97,15 +105,16 @@ def json_rows(text: str) -> list[Any]:
         payload = json.loads(text)
     except ValueError as error:
         raise BadPayload(f"the body is not JSON: {error}") from None
-    keys = set(payload) & set(FORMATS) if isinstance(payload, dict) else set()
-    if len(keys) != 1:
-        raise BadPayload(f"the body must be an object with exactly one of the keys {', '.join(FORMATS)}")
-    [key] = keys
+    if not isinstance(payload, dict) or len(payload) != 1 or not set(payload) <= set(FORMATS):
+        raise BadPayload(f"the body must be an object with one key, one of {', '.join(FORMATS)}")
+    [key] = payload
     data = payload[key]
     if key == "dataframe_split":
         if not isinstance(data, dict) or not isinstance(data.get("columns"), list):
             raise BadPayload("dataframe_split must be an object with `columns` and `data`")
         columns, values = data["columns"], data.get("data")
+        if not isinstance(data.get("index", []), list):
+            raise BadPayload("dataframe_split's `index`, when given, must be a list (it is not read)")
         if not isinstance(values, list) or not all(isinstance(row, list) for row in values):
             raise BadPayload("dataframe_split's `data` must be a list of rows (lists)")
         if any(len(row) != len(columns) for row in values):

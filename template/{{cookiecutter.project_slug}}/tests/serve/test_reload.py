@@ -97,6 +97,17 @@ def worker_events(log: Path) -> list[tuple[int, str]]:
     return [(int(pid), what) for pid, what, _ in lines]
 
 
+def fewest_accepting_once_up(events: list[tuple[int, str]]) -> int:
+    """The fewest workers accepting at any moment, from when the first two accept on."""
+    now, fewest = 0, None
+    for _, what in events:
+        now += {"Application startup complete": 1, "Shutting down": -1}.get(what, 0)
+        if fewest is not None or now >= 2:
+            fewest = now if fewest is None else min(fewest, now)
+    assert fewest is not None, "the workers never both accepted"
+    return fewest
+
+
 def wait_for(condition: Callable[[], bool], within: float = 60) -> None:
     deadline = time.monotonic() + within
     while not condition():
@@ -119,9 +130,8 @@ def test_a_reload_under_load_loses_no_request(
         [pid for pid, what in events if what == "Booting worker"][part] for part in (slice(2), slice(2, 4))
     )
     first_new_accepting = min(events.index((pid, "Application startup complete")) for pid in new)
-    for (
-        pid
-    ) in old:  # an old worker serves its slot until a new one accepts: the clients never wait for a boot
+    # An old worker serves its slot until a new one accepts: the clients never wait for a boot.
+    for pid in old:
         assert events.index((pid, "Shutting down")) > first_new_accepting
 
 
@@ -137,7 +147,10 @@ def test_workers_recycled_after_max_requests_lose_no_request(
         wait_for(lambda: accepting(log) >= 4, within=180)  # and their successors serving
         answered_before = clients.answered
         wait_for(lambda: clients.answered >= answered_before + 100, within=180)
+        events = worker_events(log)
     assert clients.lost == []
+    # A recycled worker serves its slot until its successor accepts: no slot ever waits for a boot.
+    assert fewest_accepting_once_up(events) >= 2, events
 
 
 def test_a_stopping_server_answers_what_its_clients_already_sent(

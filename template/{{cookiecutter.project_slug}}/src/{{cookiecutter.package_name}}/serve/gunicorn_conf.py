@@ -4,8 +4,9 @@ Connections are spread over the workers, and none is lost when workers come and 
 listening socket per worker, its slot, and keeps them open for its whole life (slots.py). On one shared
 socket, the first worker to wake up would accept every waiting connection, so a burst of clients could all
 land on one worker while the other idles; with a socket per worker made by each worker, the connections
-queued on it were reset when the worker retired. A worker retiring on a reload (SIGHUP) serves its slot until
-its successor accepts on it; what a retiring worker was already sent, it answers (worker.py). A worker accepts
+queued on it were reset when the worker retired. A worker retiring on a reload (SIGHUP) or recycled after
+`max_requests` serves its slot until its successor accepts on it; what a retiring worker was already sent,
+it answers (worker.py). A worker accepts
 only once its model is loaded (model_store.py).
 
 A SIGTERM (Kubernetes stopping the pod) gives the workers `graceful_timeout` seconds to answer what they were
@@ -62,6 +63,8 @@ def nworkers_changed(server: Any, new_value: int, old_value: int | None) -> None
 
 
 def child_exit(server: Any, worker: Any) -> None:
+    if server.slots is not None:
+        server.slots.exited(server, worker)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(worker.pid)
 

@@ -6,8 +6,12 @@ that serves it, so the connections queued on it when a worker retires wait for t
 reset. On a reload (SIGHUP), gunicorn starts the new workers and at once tells the old ones to go; a new
 worker needs seconds to import the app and load its model, and meanwhile nobody would accept on its slot.
 So an old worker told to go by a reload keeps serving until its slot's successor accepts (worker.py), at
-most `HANDOVER_SECONDS`. The master and its workers share, in memory inherited on fork: per slot, the age of
-the newest worker accepting on it; and the age up to which a reload replaces workers.
+most `HANDOVER_SECONDS`. A worker recycled after `max_requests` does the same, but gunicorn would start its
+successor only once it has exited: so it asks the master for one more worker (SIGTTIN, gunicorn's own
+signal for that), which takes its slot, and the master counts one worker fewer again when it has gone.
+The master and its workers share, in memory inherited on fork, per slot: the age of the newest worker
+accepting on it, of the newest one assigned to it, and of the one being recycled; and the age up to which a
+reload replaces workers.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class Slots:
 
     def __init__(self, count: int) -> None:
         self.accepting = multiprocessing.RawArray("q", count)  # per slot: the newest accepting worker's age
+        self.assigned = multiprocessing.RawArray("q", count)  # the newest worker's age given the slot
+        self.recycling = multiprocessing.RawArray("q", count)  # a worker's age past max_requests, or 0
         self.reload_up_to = multiprocessing.RawValue("q", 0)  # workers this old or older are being replaced
 
     @classmethod
@@ -56,12 +62,29 @@ class Slots:
         return cls(count)
 
     def assign(self, server: Any, worker: Any) -> None:
-        """The new worker serves the slot the fewest live workers serve (during a reload, the retiring ones
-        still count: each new worker takes the slot of an old one)."""
+        """The new worker serves a recycled worker's slot that has no successor yet, else the slot the
+        fewest live workers serve (during a reload, the retiring ones still count: each new worker takes the
+        slot of an old one)."""
         held = Counter(getattr(sibling, "slot", None) for sibling in server.WORKERS.values())
-        worker.slot = min(range(len(server.LISTENERS)), key=lambda slot: (held[slot], slot))
+
+        def priority(slot: int) -> tuple[bool, int, int]:
+            return (not self.needs_successor(slot), held[slot], slot)
+
+        worker.slot = min(range(len(server.LISTENERS)), key=priority)
+        self.assigned[worker.slot] = max(self.assigned[worker.slot], worker.age)
         worker.slots = self
         worker.sockets = [server.LISTENERS[worker.slot]]
+
+    def needs_successor(self, slot: int) -> bool:
+        return 0 < self.recycling[slot] >= self.assigned[slot]
+
+    def exited(self, server: Any, worker: Any) -> None:
+        """A recycled worker has gone: the worker it asked for takes its place in the count."""
+        slot = getattr(worker, "slot", None)
+        if slot is not None and self.recycling[slot] == worker.age:
+            self.recycling[slot] = 0
+            if server.num_workers > len(server.LISTENERS):
+                server.num_workers -= 1
 
     def reloading(self, server: Any) -> None:
         """Before a reload starts its workers: every worker there is now is to hand its slot over."""
@@ -75,3 +98,9 @@ class Slots:
 
     def successor_accepting(self, slot: int, age: int) -> bool:
         return self.accepting[slot] > age
+
+    def recycle(self, slot: int, age: int) -> None:
+        self.recycling[slot] = age
+
+    def successor_assigned(self, slot: int, age: int) -> bool:
+        return self.assigned[slot] > age

@@ -6,6 +6,9 @@ while clients keep sending on their keep-alive connections:
 - On a reload, gunicorn tells the old workers to go as soon as it has started the new ones, which need
   seconds to import the app and load the model: a worker told to go by a reload keeps serving its slot until
   its successor accepts on it (slots.py), then leaves. A stop is not a reload: the workers leave at once.
+- Past `max_requests`, uvicorn's server would leave at once, and gunicorn would start its successor only
+  then: its slot would wait seconds for a boot. Instead the worker asks the master for its successor and
+  keeps serving until that one accepts, as on a reload.
 - uvicorn's own worker closes its idle connections as it leaves, so a request a client had just sent on one
   was never answered. `DrainingHttp` keeps them open: the next request on each is answered, with
   `Connection: close` (the client reconnects, to a worker that stays), and a connection that stays idle
@@ -14,6 +17,8 @@ while clients keep sending on their keep-alive connections:
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
 import time
@@ -27,6 +32,9 @@ from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
 from .slots import HANDOVER_SECONDS, Slots
+
+logger = logging.getLogger("uvicorn.error")
+ASK_AGAIN_SECONDS = 2.0  # two asks at once are one signal to the master: ask again until a successor is made
 
 
 class DrainingHttp(HttpToolsProtocol):
@@ -51,13 +59,17 @@ class DrainingHttp(HttpToolsProtocol):
 
 
 class HandingOverServer(Server):
-    """uvicorn's server, which says when it accepts on its slot, and on a reload's SIGTERM leaves only once
-    its successor accepts there."""
+    """uvicorn's server, which says when it accepts on its slot, and on a reload's SIGTERM, or past
+    `max_requests`, leaves only once its successor accepts there."""
+
+    limit_max_requests = None  # uvicorn's own limit would leave at once: on_tick hands the slot over
 
     def __init__(self, config: Config, slots: Slots, slot: int, age: int) -> None:
         super().__init__(config)
         self.slots, self.slot, self.age = slots, slot, age
+        self.max_requests = config.limit_max_requests  # gunicorn's, its jitter added
         self.told_to_go: float | None = None
+        self.asked_for_successor = 0.0
 
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)
@@ -73,10 +85,19 @@ class HandingOverServer(Server):
         super().handle_exit(sig, frame)
 
     async def on_tick(self, counter: int) -> bool:
+        served = self.server_state.total_requests
+        if self.max_requests is not None and served >= self.max_requests and self.told_to_go is None:
+            logger.info("Maximum request limit of %d exceeded: handing the slot over.", self.max_requests)
+            self.told_to_go = time.monotonic()
+            self.slots.recycle(self.slot, self.age)
         if self.told_to_go is not None and not self.should_exit:
-            waited = time.monotonic() - self.told_to_go
+            now = time.monotonic()
+            waited, asked = now - self.told_to_go, now - self.asked_for_successor
             if self.slots.successor_accepting(self.slot, self.age) or waited > HANDOVER_SECONDS:
                 super().handle_exit(signal.SIGTERM, None)
+            elif self.slots.needs_successor(self.slot) and asked > ASK_AGAIN_SECONDS:
+                os.kill(os.getppid(), signal.SIGTTIN)  # one worker more; the master assigns it this slot
+                self.asked_for_successor = now
         return await super().on_tick(counter)
 
 

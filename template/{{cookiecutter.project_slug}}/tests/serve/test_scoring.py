@@ -91,7 +91,8 @@ def test_a_value_breaking_a_features_check_is_mlflows_bad_request_naming_it(
             400,
             id="ragged-split",
         ),
-        pytest.param("application/json", '{"inputs": [{}], "params": {}}', 400, id="another-key"),
+        pytest.param("application/json", '{"inputs": [{}], "rows": []}', 400, id="another-key"),
+        pytest.param("application/json", '{"inputs": [{}], "params": []}', 400, id="params-not-an-object"),
         pytest.param(
             "application/json",
             json.dumps({"dataframe_split": {"columns": [], "data": [], "index": "rows"}}),
@@ -144,6 +145,9 @@ def test_the_documented_json_payloads_are_what_the_service_takes(
     for name, (content_type, body) in payloads(records[:5]).items():
         if content_type == "application/json" and name != "inputs-as-columns":  # columns: not documented
             assert validator.is_valid(json.loads(body)), name
+            with_params = {**json.loads(body), "params": {}}  # MLflow's inference parameters, unread
+            assert validator.is_valid(with_params), name
+            assert invoke(client, content_type, json.dumps(with_params)).status_code == 200, name
     for name in FEATURES:
         for breaking in synthetic.breaking_values(name):
             for payload in ("dataframe_split", "dataframe_records"):

@@ -29,6 +29,7 @@ from .request import KINDS, Record, validate_records
 JSON = "application/json"
 CSV = "text/csv"
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
+PARAMS = "params"  # MLflow's inference parameters: taken, and unread (the model has none, as MLflow warns)
 
 
 class InvocationsResponse(BaseModel):
@@ -55,7 +56,7 @@ def invocations_request_body() -> dict[str, Any]:
     payloads = [
         {
             "type": "object",
-            "properties": {key: records if key != "dataframe_split" else split},
+            "properties": {key: records if key != "dataframe_split" else split, PARAMS: {"type": "object"}},
             "required": [key],
         }
         | {"additionalProperties": False}
@@ -105,9 +106,10 @@ def json_rows(text: str) -> list[Any]:
         payload = json.loads(text)
     except ValueError as error:
         raise BadPayload(f"the body is not JSON: {error}") from None
-    if not isinstance(payload, dict) or len(payload) != 1 or not set(payload) <= set(FORMATS):
-        raise BadPayload(f"the body must be an object with one key, one of {', '.join(FORMATS)}")
-    [key] = payload
+    keys = set(payload) - {PARAMS} if isinstance(payload, dict) else set()
+    if len(keys) != 1 or not keys <= set(FORMATS) or not isinstance(payload.get(PARAMS, {}), dict):
+        raise BadPayload(f"the body must be an object with one of the keys {', '.join(FORMATS)} (and params)")
+    [key] = keys
     data = payload[key]
     if key == "dataframe_split":
         if not isinstance(data, dict) or not isinstance(data.get("columns"), list):

@@ -82,6 +82,7 @@ TEST_FILES = [
     "serve/test_auth.py",
     "serve/test_batching.py",
     "serve/test_conformance.py",
+    "serve/test_csv_body.py",
     "serve/test_fuzz.py",
     "serve/test_inference_log.py",
     "serve/test_metrics_port.py",

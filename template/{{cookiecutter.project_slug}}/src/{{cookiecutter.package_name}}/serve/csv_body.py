@@ -6,21 +6,22 @@ The pattern is the CSV `pandas.DataFrame.to_csv(index=False)` writes for the fea
 in the order of FEATURES, then one line per row, each cell written as its feature's check allows: one of the
 allowed values, `true`/`false` (any case) for a boolean, a decimal number within the feature's bounds (an
 integer may carry a zero fraction, `3.0`, as pandas writes an integer column holding a missing value), and
-an empty cell for a missing value where the feature takes one. Bounds are exact when they are whole numbers
-(the usual case: `ge=0`, `le=120`); a fractional bound is rounded inwards, so the pattern never admits a
-value the service refuses. The service itself also takes what the pattern leaves out (the columns in another
-order, numbers with an exponent, quoted cells): the pattern is what to send, the request model the judge.
+an empty cell for a missing value where the feature takes one. Bounds are exact, whole (`ge=0`, `le=120`)
+or fractional (`ge=0.0516`, the smallest value of your table): the digits are compared one by one. The
+service itself also takes what the pattern leaves out (the columns in another order, numbers with an
+exponent, quoted cells): the pattern is what to send, the request model the judge.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from ..features import FEATURES
 
-ANY_FRACTION, ZERO_FRACTION, NONZERO_FRACTION = r"(\.\d+)?", r"(\.0+)?", r"\.\d*[1-9]\d*"
+ANY_FRACTION, ZERO_FRACTION = r"(\.\d+)?", r"(\.0+)?"
 NEEDS_QUOTES = re.compile(r'[",\r\n]')
 SPECIAL = set("\\^$.|?*+()[]{}/")  # what an ECMA 262 pattern (JSON Schema's) must escape
 
@@ -67,26 +68,89 @@ def naturals(low: int, high: int | None) -> str | None:
     return "(" + "|".join(patterns) + ")"
 
 
+def one_of(patterns: list[str]) -> str | None:
+    return "(" + "|".join(patterns) + ")" if patterns else None
+
+
+def digit_range(first: int, last: int) -> str:
+    return str(first) if first == last else f"[{first}-{last}]"
+
+
+# Fractions: the digits after the point, read as a decimal 0.f (an empty f, or only zeros, is 0). A bound's
+# digits have no trailing zeros. Each function gives the pattern of the digit strings in its range, or None.
+
+
+def fractions_from(low: str, low_open: bool) -> str | None:
+    """0.f >= 0.low (> when `low_open`)."""
+    if not low:
+        return r"0*[1-9]\d*" if low_open else r"\d*"
+    head, rest = int(low[0]), fractions_from(low[1:], low_open)
+    patterns = [digit_range(head + 1, 9) + r"\d*"] if head < 9 else []
+    return one_of(patterns + ([f"{head}{rest}"] if rest is not None else []))
+
+
+def fractions_to(high: str, high_open: bool) -> str | None:
+    """0.f <= 0.high (< when `high_open`)."""
+    if not high:
+        return None if high_open else "0*"
+    head, rest = int(high[0]), fractions_to(high[1:], high_open)
+    patterns = [""] + ([digit_range(0, head - 1) + r"\d*"] if head > 0 else [])  # "": 0, below any high
+    return one_of(patterns + ([f"{head}{rest}"] if rest is not None else []))
+
+
+def fractions_between(low: str, high: str, low_open: bool, high_open: bool) -> str | None:
+    """0.low <= 0.f <= 0.high (< where open), for 0.low < 0.high."""
+    first, last = int(low[0]) if low else 0, int(high[0])
+    patterns = [""] if not low and not low_open else []
+    if first == last:
+        rest = fractions_between(low[1:], high[1:], low_open, high_open)
+        return one_of(patterns + ([f"{first}{rest}"] if rest is not None else []))
+    above, below = fractions_from(low[1:], low_open), fractions_to(high[1:], high_open)
+    patterns += [f"{first}{above}"] if above is not None else []
+    patterns += [digit_range(first + 1, last - 1) + r"\d*"] if last - first > 1 else []
+    patterns += [f"{last}{below}"] if below is not None else []
+    return one_of(patterns)
+
+
+def with_fraction(whole: int, fractions: str | None) -> list[str]:
+    """The numbers written `whole`, then a point and one of `fractions` (none written, when 0 is one)."""
+    if fractions is None:
+        return []
+    point = rf"(\.{fractions})?" if re.fullmatch(fractions, "") else rf"\.{fractions}"
+    return [f"{whole}{point}"]
+
+
+def decimal(value: float) -> tuple[int, str]:
+    """A bound >= 0 as its whole part and its fraction's digits, as Python writes it (0.05: 0 and "05")."""
+    whole, _, fraction = format(Decimal(repr(float(value))), "f").partition(".")
+    return int(whole), fraction.rstrip("0")
+
+
 def magnitudes(low: float, low_open: bool, high: float | None, high_open: bool, whole: bool) -> list[str]:
     """Patterns of the numbers m >= 0 with low < m (<= when not `low_open`) and m < high (<=), written in
     decimals; `whole`: integers only (a zero fraction allowed)."""
-    fraction = ZERO_FRACTION if whole else ANY_FRACTION
-    first = math.floor(low) + 1 if low_open or not float(low).is_integer() else int(low)
-    if high is None:
-        last = None
-    elif whole:
-        last = math.ceil(high) - 1 if high_open else math.floor(high)
-    else:  # any fraction: the whole part must stay below the upper bound
-        last = math.floor(high) - 1
-    patterns = [numerals + fraction] if (numerals := naturals(first, last)) else []
     if whole:
-        return patterns
-    if low_open and float(low).is_integer() and (high is None or low + 1 <= high):
-        patterns.append(f"{int(low)}{NONZERO_FRACTION}")  # just above a whole lower bound
-    top = None if high is None else math.floor(high)
-    if top is not None and top >= first and (top < high or not high_open):
-        patterns.append(f"{top}{ZERO_FRACTION}")  # a whole upper bound itself (or the whole below one)
-    return patterns
+        first = math.floor(low) + 1 if low_open or not float(low).is_integer() else int(low)
+        last = None if high is None else math.ceil(high) - 1 if high_open else math.floor(high)
+        return [numerals + ZERO_FRACTION] if (numerals := naturals(first, last)) else []
+    if high is not None and low > high:
+        return []
+    low_whole, low_fraction = decimal(low)
+    if high is None:
+        above = f"{naturals(low_whole + 1, None)}{ANY_FRACTION}"
+        return [*with_fraction(low_whole, fractions_from(low_fraction, low_open)), above]
+    high_whole, high_fraction = decimal(high)
+    if (low_whole, low_fraction) == (high_whole, high_fraction):  # one value, if both bounds take it
+        return [] if low_open or high_open else with_fraction(low_whole, f"{low_fraction}0*")
+    if low_whole == high_whole:
+        between = fractions_between(low_fraction, high_fraction, low_open, high_open)
+        return with_fraction(low_whole, between)
+    middle = naturals(low_whole + 1, high_whole - 1)
+    return (
+        with_fraction(low_whole, fractions_from(low_fraction, low_open))
+        + ([middle + ANY_FRACTION] if middle else [])
+        + with_fraction(high_whole, fractions_to(high_fraction, high_open))
+    )
 
 
 def bound(schema: dict[str, Any], closed: str, open_: str) -> tuple[float | None, bool]:

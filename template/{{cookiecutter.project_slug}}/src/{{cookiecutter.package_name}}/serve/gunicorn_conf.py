@@ -6,8 +6,7 @@ socket, the first worker to wake up would accept every waiting connection, so a 
 land on one worker while the other idles; with a socket per worker made by each worker, the connections
 queued on it were reset when the worker retired. A worker retiring on a reload (SIGHUP) or recycled after
 `max_requests` serves its slot until its successor accepts on it; what a retiring worker was already sent,
-it answers (worker.py). A worker accepts
-only once its model is loaded (model_store.py).
+it answers (worker.py). A worker accepts only once its model is loaded (model_store.py).
 
 A SIGTERM (Kubernetes stopping the pod) gives the workers `graceful_timeout` seconds to answer what they were
 sent; the pod's preStop pause and terminationGracePeriodSeconds (k8s/base/deployment.yaml) cover it.

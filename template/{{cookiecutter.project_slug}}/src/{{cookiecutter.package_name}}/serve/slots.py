@@ -101,6 +101,3 @@ class Slots:
 
     def recycle(self, slot: int, age: int) -> None:
         self.recycling[slot] = age
-
-    def successor_assigned(self, slot: int, age: int) -> bool:
-        return self.assigned[slot] > age

@@ -34,6 +34,8 @@ def payloads(records: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
 
 
 RAGGED = {"columns": ["a"], "data": [[1, 2]]}
+INDEX_NOT_A_LIST = {"columns": [], "data": [], "index": "rows"}
+NO_PARAMS: dict[str, Any] = {}
 
 
 def invoke(client: TestClient, content_type: str, body: str) -> Any:
@@ -95,7 +97,7 @@ def test_a_value_breaking_a_features_check_is_mlflows_bad_request_naming_it(
         pytest.param("application/json", '{"inputs": [{}], "params": []}', 400, id="params-not-an-object"),
         pytest.param(
             "application/json",
-            json.dumps({"dataframe_split": {"columns": [], "data": [], "index": "rows"}}),
+            json.dumps({"dataframe_split": INDEX_NOT_A_LIST}),
             400,
             id="split-index-not-a-list",
         ),
@@ -145,7 +147,7 @@ def test_the_documented_json_payloads_are_what_the_service_takes(
     for name, (content_type, body) in payloads(records[:5]).items():
         if content_type == "application/json" and name != "inputs-as-columns":  # columns: not documented
             assert validator.is_valid(json.loads(body)), name
-            with_params = {**json.loads(body), "params": {}}  # MLflow's inference parameters, unread
+            with_params = {**json.loads(body), "params": NO_PARAMS}  # MLflow's inference parameters, unread
             assert validator.is_valid(with_params), name
             assert invoke(client, content_type, json.dumps(with_params)).status_code == 200, name
     for name in FEATURES:

@@ -30,6 +30,7 @@ JSON = "application/json"
 CSV = "text/csv"
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 PARAMS = "params"  # MLflow's inference parameters: taken, and unread (the model has none, as MLflow warns)
+AN_OBJECT = {"type": "object"}
 
 
 class InvocationsResponse(BaseModel):
@@ -56,7 +57,7 @@ def invocations_request_body() -> dict[str, Any]:
     payloads = [
         {
             "type": "object",
-            "properties": {key: records if key != "dataframe_split" else split, PARAMS: {"type": "object"}},
+            "properties": {key: records if key != "dataframe_split" else split, PARAMS: AN_OBJECT},
             "required": [key],
         }
         | {"additionalProperties": False}

@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: waiting for a quiet machine, and the timing table they print.
+"""What the benchmark scripts share: waiting for a quiet machine, the timing table they print, and writing
+their marked section of docs/benchmarks.md.
 
 The scripts run as `uv run python bench/<script>.py`, so this folder is on `sys.path` and they import it
 as `_common`.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from pathlib import Path
 
 
 def idle_share(seconds: float) -> float:
@@ -42,3 +44,16 @@ def print_timings(rows: list[tuple[str, list[float], str]]) -> None:
             f"| {what} | {len(samples)} | {statistics.median(samples):.3f} s | {min(samples):.3f} s "
             f"| {max(samples):.3f} s | {target} |"
         )
+
+
+def write_section(docs: Path, name: str, heading: str, section: str) -> None:
+    """Replace the section between `<!-- name:start -->` and `<!-- name:end -->` of `docs`, or append it
+    under `heading`; the rest of the file is kept as is (read just before writing: others edit it)."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = docs.read_text(encoding="utf-8")
+    before, found_start, rest = text.partition(start)
+    _, found_end, after = rest.partition(end)
+    if found_start and found_end:
+        docs.write_text(f"{before}{start}\n{section}\n{end}{after}", encoding="utf-8")
+    else:
+        docs.write_text(f"{text.rstrip()}\n\n{heading}\n\n{start}\n{section}\n{end}\n", encoding="utf-8")

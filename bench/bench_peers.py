@@ -35,7 +35,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from _common import idle_share, wait_for_quiet, write_section
+from _common import OtherWork, idle_share, wait_for_quiet, write_section
 from bench_serve import (
     DOCS,
     Load,
@@ -97,6 +97,7 @@ class Measured:
 
     label: str
     loads: dict[int, Load]
+    other_work: dict[int, float]  # share of the CPUs taken by processes outside the benchmark, during each
 
 
 def bentoml_python(project: Path, env: dict[str, str], cache: Path) -> Path:
@@ -170,28 +171,30 @@ def measure(
             wait_for_shadow(server, port, args.start_timeout)
         run_wrk(port, server, 16, args.warmup, workdir, wrk)
         before = shadow_counts(port) if shadowed else None
-        loads = {}
+        loads, other_work, other = {}, {}, OtherWork()
         for connections in args.connections:
             print(f"{server.label}: {args.seconds} s at {connections} connections", file=sys.stderr)
+            other.start()
             loads[connections] = run_wrk(port, server, connections, args.seconds, workdir, wrk)
+            other_work[connections] = other.share()
         counts = None
         if before is not None:
             time.sleep(3)  # the challenger's last gathering (SHADOW_BATCH_WAIT_MS, 1 s by default)
             after = shadow_counts(port)
             counts = (after[0] - before[0], after[1] - before[1])
-    return Measured(server.label, loads), answers, counts
+    return Measured(server.label, loads, other_work), answers, counts
 
 
 def table(measured: Sequence[Measured]) -> list[str]:
     lines = [
-        "| server | connections | req/s | p50 | p99 | errors (non-2xx + socket) |",
-        "|---|---|---|---|---|---|",
+        "| server | connections | req/s | p50 | p99 | errors (non-2xx + socket) | CPUs taken by other work |",
+        "|---|---|---|---|---|---|---|",
     ]
     for each in measured:
         for connections, load in each.loads.items():
             lines.append(
                 f"| {each.label} | {connections} | {load.rate:.0f} | {ms(load.p50_ms)} | {ms(load.p99_ms)} "
-                f"| {load.errors} of {load.requests} |"
+                f"| {load.errors} of {load.requests} | {each.other_work[connections]:.0%} |"
             )
     return lines
 
@@ -322,7 +325,9 @@ def collect(args: argparse.Namespace, workdir: Path) -> str:
         f"one-record bodies from the test set; {args.warmup} s of warm-up at 16 connections, then "
         f"{args.seconds} s at each of {' and '.join(map(str, args.connections))} connections. Ours ran "
         f"{args.rounds} time(s) with shadowing off and on, alternately; its figures in the aims are the "
-        "medians of its rounds. All servers predicted the same classes for the first 20 bodies."
+        "medians of its rounds. All servers predicted the same classes for the first 20 bodies. The last "
+        f"column: the share of the {os.cpu_count()} CPUs' time that processes other than the benchmark, its "
+        "servers and wrk took during that load (/proc): how much of the run's noise came from elsewhere."
     )
     notes = [
         "MLflow serves pyfunc with 1 uvicorn worker (its default), in its `dataframe_split` protocol. "

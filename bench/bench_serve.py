@@ -33,11 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _common import idle_share, wait_for_quiet
+from _common import idle_share, wait_for_quiet, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench_serve:start -->", "<!-- bench_serve:end -->"
 TARGET_COLUMN = "churned"
 VERSIONS = (
     "mlflow",
@@ -471,13 +470,15 @@ def installed(project: Path, env: dict[str, str], *names: str) -> dict[str, str]
 
 
 def classes(server: Server, port: int, count: int) -> list[int]:
-    """The class predicted for each of the first bodies: MLflow's pyfunc answers it, ours as `prediction`."""
+    """The class predicted for each of the first bodies: MLflow's pyfunc answers it, ours as `prediction` (in
+    `predictions`, or an array of answers as BentoML's service gives)."""
     answers = []
     for body in server.bodies[:count]:
         status, text = request(port, "POST", server.predict_path, body)
         if status != 200:
             sys.exit(f"{server.label} answered {status}: {text[:500]!r}")
-        prediction = json.loads(text)["predictions"][0]
+        answer = json.loads(text)
+        prediction = (answer["predictions"] if isinstance(answer, dict) else answer)[0]
         answers.append(int(prediction["prediction"] if isinstance(prediction, dict) else prediction))
     return answers
 
@@ -621,13 +622,7 @@ def report(f: Figures, header: str, commands: list[str]) -> str:
 
 def write_docs(section: str) -> None:
     """Replace the marked `## Serving` section of docs/benchmarks.md, or append it; the rest is kept as is."""
-    text = DOCS.read_text(encoding="utf-8")  # read just before writing: others edit the top of the file
-    before, found_start, rest = text.partition(START)
-    _, found_end, after = rest.partition(END)
-    if found_start and found_end:
-        DOCS.write_text(f"{before}{START}\n{section}\n{END}{after}", encoding="utf-8")
-    else:
-        DOCS.write_text(f"{text.rstrip()}\n\n## Serving\n\n{START}\n{section}\n{END}\n", encoding="utf-8")
+    write_section(DOCS, "bench_serve", "## Serving", section)
 
 
 def drive(

@@ -47,6 +47,7 @@ PACKAGE_FILES = [
     "serve/app.py",
     "serve/auth.py",
     "serve/batcher.py",
+    "serve/challenger.py",
     "serve/gunicorn_conf.py",
     "serve/inference_log.py",
     "serve/latency.py",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -94,6 +95,8 @@ def run(
 ) -> None:
     """The process: load (retrying), then predict what comes until told to stop or the worker is gone."""
     os.nice(19)
+    for stop in (signal.SIGINT, signal.SIGTERM):  # a Ctrl-C, or a stop sent to the group: its worker decides
+        signal.signal(stop, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     task.predict_on_one_thread()
     store = ModelStore()

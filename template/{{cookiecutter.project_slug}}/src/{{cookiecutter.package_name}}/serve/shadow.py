@@ -31,6 +31,7 @@ import logging
 import multiprocessing
 import queue
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
@@ -63,14 +64,21 @@ def same_model(challenger: Identified, champion: Identified) -> bool:
     return challenger.uri == champion.uri or (registered and same_version)
 
 
+@dataclass(frozen=True)
+class Running:
+    """The challenger's process, what feeds it and what reads its reports."""
+
+    process: SpawnProcess
+    requests: Queue[Followed | None]
+    stopping: Event
+    reader: threading.Thread
+
+
 class Shadow:
     def __init__(self, challenger: Challenger, metrics: ShadowMetrics, *, queue_requests: int) -> None:
         self.challenger, self.metrics, self.queue_requests = challenger, metrics, queue_requests
         self.loaded: Loaded | None = None  # once loaded, and not the champion
-        self._process: SpawnProcess | None = None
-        self._requests: Queue[Followed | None]
-        self._stopping: Event
-        self._reader: threading.Thread
+        self._running: Running | None = None
 
     @property
     def active(self) -> bool:
@@ -79,48 +87,53 @@ class Shadow:
     def start(self, champion: Identified) -> None:
         """Start the challenger's process; it loads the model, and is stopped if that is the champion."""
         context = multiprocessing.get_context("spawn")
-        self._requests = context.Queue(maxsize=self.queue_requests)
-        self._stopping = context.Event()
+        requests: Queue[Followed | None] = context.Queue(maxsize=self.queue_requests)
+        stopping = context.Event()
         reports, reporting = context.Pipe(duplex=False)
-        arguments = (self.challenger, self._requests, self._stopping, reporting)
-        self._process = context.Process(target=process.run, args=arguments, name="shadow", daemon=True)
-        self._process.start()
+        arguments = (self.challenger, requests, stopping, reporting)
+        child = context.Process(target=process.run, args=arguments, name="shadow", daemon=True)
+        child.start()
         reporting.close()  # the child's end: once it exits, `reports` ends too
-        self._reader = threading.Thread(
-            target=self._read, args=(reports, champion), name="shadow-reports", daemon=True
+        reader = threading.Thread(
+            target=self._read, args=(reports, champion, stopping), name="shadow-reports", daemon=True
         )
-        self._reader.start()
+        self._running = Running(child, requests, stopping, reader)
+        reader.start()
 
     def follow(
         self, request_id: str, champion_version: str, rows: Rows, outputs: list[dict[str, Any]]
     ) -> None:
         """Queue a request the champion answered for the challenger; never blocks (called on the loop)."""
-        if self.loaded is None:
+        running = self._running
+        if self.loaded is None or running is None:
             return
         timestamp = datetime.now(UTC).isoformat()
         try:
-            self._requests.put_nowait(Followed(request_id, champion_version, timestamp, rows, outputs))
+            running.requests.put_nowait(Followed(request_id, champion_version, timestamp, rows, outputs))
         except queue.Full:
             self.metrics.dropped.inc(len(rows))
 
     def close(self) -> None:
         """Let the call under way end (a few seconds at most; else the process is killed), drop what waits."""
-        if self._process is None:
+        running, self._running = self._running, None
+        if running is None:
             return
         self.loaded = None
-        self._stopping.set()
+        running.stopping.set()
         with contextlib.suppress(queue.Full):
-            self._requests.put_nowait(None)  # wakes a process waiting for requests
-        self._process.join(CLOSE_WAIT_SECONDS)
-        if self._process.is_alive():
+            running.requests.put_nowait(None)  # wakes a process waiting for requests
+        running.process.join(CLOSE_WAIT_SECONDS)
+        if running.process.is_alive():
             logger.warning("the challenger did not stop within %.0f s: killed", CLOSE_WAIT_SECONDS)
-            self._process.kill()
-            self._process.join()
-        self._requests.cancel_join_thread()  # what was queued for it is dropped, not waited for
-        self._requests.close()
-        self._reader.join(CLOSE_WAIT_SECONDS)
+            running.process.kill()
+            running.process.join()
+        running.reader.join()  # its reports end with the process
+        # With the process gone, what is still queued fails to send at once; then the queue and the event
+        # are freed here, which unlinks their semaphores (at exit, multiprocessing would report them leaked).
+        running.requests.close()
+        running.requests.join_thread()
 
-    def _read(self, reports: Connection, champion: Identified) -> None:
+    def _read(self, reports: Connection, champion: Identified, stopping: Event) -> None:
         """Count what the challenger's process reports, until it exits."""
         with reports:
             while True:
@@ -128,18 +141,20 @@ class Shadow:
                     report = reports.recv()
                 except (EOFError, OSError):
                     break
-                self._count(report, champion)
+                self._count(report, champion, stopping)
         if self.loaded is not None:  # it ended without being told to
-            logger.error("the challenger's process ended (exit code %s): not shadowing", self._exit_code())
+            logger.error("the challenger's process ended: not shadowing")
             self.loaded = None
 
-    def _count(self, report: Loaded | LoadFailed | Predicted | Failed, champion: Identified) -> None:
+    def _count(
+        self, report: Loaded | LoadFailed | Predicted | Failed, champion: Identified, stopping: Event
+    ) -> None:
         if isinstance(report, LoadFailed):
             self.metrics.load_failures.inc()
         elif isinstance(report, Loaded):
             if same_model(report, champion):
                 logger.info("not shadowing %s: it is the champion (version %s)", report.uri, report.version)
-                self._stopping.set()
+                stopping.set()
                 return
             self.metrics.serve_model(report.name, report.version, report.metadata)
             self.loaded = report
@@ -147,8 +162,3 @@ class Shadow:
             self.metrics.compare(report.version, report.champion, report.challenger)
         else:
             self.metrics.errors.labels(report.version).inc(report.rows)
-
-    def _exit_code(self) -> int | None:
-        assert self._process is not None
-        self._process.join(CLOSE_WAIT_SECONDS)
-        return self._process.exitcode

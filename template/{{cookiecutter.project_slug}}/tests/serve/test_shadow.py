@@ -235,3 +235,15 @@ def test_a_challenger_that_cannot_load_leaves_the_service_ready(
         # and it keeps trying
         eventually(lambda: sample(client, "shadow_load_failures_total") >= 2, LOAD_WITHIN)
         assert client.get("/model").json()["shadow"] is None
+
+
+def test_a_challenger_that_is_the_champion_is_not_shadowed(
+    settings: Settings, record: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    itself = replace(settings, shadow_model_uri=settings.model_uri, shadow_model_version="8")
+    with caplog.at_level("INFO"), TestClient(create_app(itself)) as client:
+        eventually(lambda: "it is the champion" in caplog.text, LOAD_WITHIN)  # its process loaded it
+        assert client.post("/predict", json=record).status_code == 200
+        assert client.get("/model").json()["shadow"] is None
+    entries = [json.loads(line) for line in itself.inference_log.read_text().splitlines()]
+    assert [entry.get("role") for entry in entries] == [None]  # the champion's entry only

@@ -123,7 +123,7 @@ def gather(
 ) -> list[Followed] | None:
     """The requests of one call: the first to come, and those queued within `batch_wait` of it, up to
     `max_rows` rows. None once the worker says stop (or is gone)."""
-    first = None
+    first: Followed | None = None
     while first is None:
         if not carry_on(stopping):
             return None

@@ -26,6 +26,7 @@ champion (after a promotion @challenger and @champion name the same version) is 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import multiprocessing
@@ -103,15 +104,23 @@ class Shadow:
     def follow(
         self, request_id: str, champion_version: str, rows: Rows, outputs: list[dict[str, Any]]
     ) -> None:
-        """Queue a request the champion answered for the challenger; never blocks (called on the loop)."""
-        running = self._running
-        if self.loaded is None or running is None:
+        """Queue a request the champion answered for the challenger, once its answer is sent (called on the
+        loop, it never blocks)."""
+        if self.loaded is None:
             return
-        timestamp = datetime.now(UTC).isoformat()
+        followed = Followed(request_id, champion_version, datetime.now(UTC).isoformat(), rows, outputs)
+        # Queueing wakes the queue's thread, which pickles the request and writes it to the process: after the
+        # answer is written, that thread does not compete with it for the GIL.
+        asyncio.get_running_loop().call_soon(self._queue, followed)
+
+    def _queue(self, followed: Followed) -> None:
+        running = self._running
+        if running is None:
+            return
         try:
-            running.requests.put_nowait(Followed(request_id, champion_version, timestamp, rows, outputs))
+            running.requests.put_nowait(followed)
         except queue.Full:
-            self.metrics.dropped.inc(len(rows))
+            self.metrics.dropped.inc(len(followed.rows))
 
     def close(self) -> None:
         """Let the call under way end (a few seconds at most; else the process is killed), drop what waits."""

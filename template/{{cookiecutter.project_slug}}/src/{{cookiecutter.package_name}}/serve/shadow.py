@@ -2,8 +2,8 @@
 own, and can never delay or fail the answer.
 
 With SHADOW_MODEL_URI set (say `models:/<model>@challenger`, the last candidate `make promote` registered),
-the champion answers every request as without it; then `follow` hands the request's rows and answers to a
-bounded queue and returns (microseconds, never blocking: a full queue drops the request, counted in
+the champion answers every request as without it; once the answer is written, the request's rows and
+answers go to a bounded queue without waiting (a full queue drops the request, counted in
 `shadow_dropped_total`). The challenger's process (challenger.py, one per worker) takes them, gathers the
 requests of SHADOW_BATCH_WAIT_MS (or `max_rows` rows) into one call of the champion's `predict_rows`, writes
 its entries to the inference log, one per row like the champion's, with `"role": "shadow"`, the same request
@@ -13,7 +13,8 @@ Prometheus (how often it agrees with the champion, metrics.py). A challenger tha
 
 Why a process: in a thread of the worker, each of the challenger's calls held the GIL the champion's requests
 needed, and cost the champion's p99 +14% at 8 connections and +40% at 1. In its own process it has its own
-GIL, and at nice 19 the scheduler gives a busy CPU to the champion first. The process is spawned, not forked:
+GIL, and at nice 19 the scheduler gives a busy CPU to the champion first. What stays in the worker is
+the queue's thread pickling each request to the process (about 50 us of CPU) and a thread counting reports. The process is spawned, not forked:
 it imports what it needs and loads its own model, and inherits neither the champion nor the worker's threads.
 It writes its log entries itself (they hold no features; one `write()` per call, as the workers do), and the
 worker keeps the metrics: one registry per app, which /metrics serves the same under uvicorn, gunicorn or a

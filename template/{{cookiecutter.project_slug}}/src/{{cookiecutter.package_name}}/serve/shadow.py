@@ -13,12 +13,12 @@ Prometheus (how often it agrees with the champion, metrics.py). A challenger tha
 
 Why a process: in a thread of the worker, each of the challenger's calls held the GIL the champion's requests
 needed, and cost the champion's p99 +14% at 8 connections and +40% at 1. In its own process it has its own
-GIL, and at nice 19 the scheduler gives a busy CPU to the champion first. What stays in the worker is
-the queue's thread pickling each request to the process (about 50 us of CPU) and a thread counting reports. The process is spawned, not forked:
-it imports what it needs and loads its own model, and inherits neither the champion nor the worker's threads.
-It writes its log entries itself (they hold no features; one `write()` per call, as the workers do), and the
-worker keeps the metrics: one registry per app, which /metrics serves the same under uvicorn, gunicorn or a
-test's client. Memory: one more model and Python per worker.
+GIL, and at nice 19 the scheduler gives a busy CPU to the champion first. What stays in the worker is the
+queue's thread pickling each request to the process (about 50 us of CPU) and a thread counting reports. The
+process is spawned, not forked: it imports what it needs and loads its own model, and inherits neither the
+champion nor the worker's threads. It writes its log entries itself (they hold no features; one `write()`
+per call, as the workers do), and the worker keeps the metrics: one registry per app, which /metrics serves
+the same under uvicorn, gunicorn or a test's client. Memory: one more model and Python per worker.
 
 The challenger is loaded after the champion, in the background: a failure is logged, counted
 (`shadow_load_failures_total`) and retried, and never makes the service unready. A challenger that is the

@@ -48,6 +48,7 @@ PACKAGE_FILES = [
     "serve/auth.py",
     "serve/batcher.py",
     "serve/csv_body.py",
+    "serve/challenger.py",
     "serve/gunicorn_conf.py",
     "serve/inference_log.py",
     "serve/latency.py",

@@ -36,9 +36,14 @@ def test_entries_are_written_after_a_tick_and_the_rest_on_close(tmp_path: Path) 
 def test_an_entry_that_cannot_be_written_stops_nothing_after_it(tmp_path: Path) -> None:
     """The writer thread outlives a batch it cannot write (here a value JSON cannot hold): it says so, and the
     batches after it are written, where a dead writer would have silently ended the log."""
-    log = InferenceLog(tmp_path / "inference.jsonl")
-    log.start()
-    log.record_from_thread([{"n": 1, "unwritable": object()}])
-    log.record_from_thread([{"n": 2}])
-    log.close()
+    log = InferenceLog(tmp_path / "inference.jsonl", flush_every=0.01)
+
+    async def scenario() -> None:
+        log.start()
+        log.record([{"n": 1, "unwritable": object()}])
+        await asyncio.sleep(0.1)  # handed over, and failed, alone
+        log.record([{"n": 2}])
+        log.close()
+
+    asyncio.run(scenario())
     assert logged(log.path) == [2]

@@ -1,11 +1,12 @@
-"""A challenger in the champion's shadow: it predicts every request after the champion has answered, both
-predictions are logged under one request id, and a challenger that raises or hangs changes neither the
-champion's answers nor their latency."""
+"""A challenger in the champion's shadow: it predicts every request after the champion has answered, in a
+process of its own; both predictions are logged under one request id, and a challenger that raises or hangs
+changes neither the champion's answers nor their latency."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import cloudpickle
+import mlflow.sklearn
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -23,11 +26,12 @@ from {{ cookiecutter.package_name }}.features import TARGET, TASK
 from {{ cookiecutter.package_name }}.monitor import quality
 from {{ cookiecutter.package_name }}.serve.app import create_app
 from {{ cookiecutter.package_name }}.serve.settings import Settings
-from {{ cookiecutter.package_name }}.stages import prepare
+from {{ cookiecutter.package_name }}.stages import prepare, train
 
 CHALLENGER = "8"  # the champion of the `settings` fixture is version "7"
 SLEEP = 0.5  # seconds a hanging challenger takes per call
 REQUESTS = 30
+LOAD_WITHIN = 120  # seconds a challenger's process may take to start and load, on a busy machine
 
 
 class Wrapped:
@@ -37,6 +41,8 @@ class Wrapped:
         self.model, self.before = model, before
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or "model" not in vars(self):  # unpickling looks some up before __init__
+            raise AttributeError(name)
         return getattr(self.model, name)
 
     def predict(self, frame: pd.DataFrame) -> Any:
@@ -72,6 +78,21 @@ def eventually(condition: Callable[[], bool], within: float = 10) -> None:
         time.sleep(0.02)
 
 
+def challenger_that(before: Callable[[], None], model: Any, split: prepare.Split, folder: Path) -> Path:
+    """The session's model saved as an MLflow model whose predictions run `before` first: the challenger's
+    process loads it as any other. Pickled by value, as that process cannot import this test module."""
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    path = folder / f"challenger-{before.__name__}"
+    mlflow.sklearn.save_model(
+        Wrapped(model, before),
+        path,
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+        pip_requirements=train.pip_requirements(),
+        metadata=train.metadata(split.train),
+    )
+    return path
+
+
 @pytest.fixture
 def shadowed(settings: Settings, model_dir: Path, tmp_path: Path) -> Settings:
     """The session's model served, and shadowed by a copy of it labelled as another version (the same
@@ -86,17 +107,26 @@ def shadowed(settings: Settings, model_dir: Path, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture
+def misbehaving(
+    shadowed: Settings, model: Any, split: prepare.Split, tmp_path: Path
+) -> Callable[[Callable[[], None]], Settings]:
+    """`shadowed`, by a challenger that runs the function given before each of its predictions."""
+
+    def shadowed_by(before: Callable[[], None]) -> Settings:
+        return replace(shadowed, shadow_model_uri=str(challenger_that(before, model, split, tmp_path)))
+
+    return shadowed_by
+
+
 @contextmanager
-def serving(settings: Settings, challenger: Callable[[], None] | None = None) -> Iterator[TestClient]:
-    """A client of the app once its champion is loaded and, with a shadow, once the challenger is: then
-    made to run `challenger` before each of its predictions."""
+def serving(settings: Settings) -> Iterator[TestClient]:
+    """A client of the app once its champion is loaded and, with a shadow, once the challenger's process has
+    loaded the challenger (it imports MLflow first: seconds)."""
     with TestClient(create_app(settings)) as client:
         shadow = client.app.state.shadow  # type: ignore[attr-defined]
         if shadow is not None:
-            eventually(lambda: shadow.active)
-            if challenger is not None:
-                loaded = shadow.store.loaded
-                shadow.store.loaded = replace(loaded, model=Wrapped(loaded.model, challenger))
+            eventually(lambda: shadow.active, within=LOAD_WITHIN)
         yield client
 
 
@@ -164,26 +194,27 @@ def test_both_predictions_are_logged_with_the_request_id_and_both_versions(
 
 
 def test_a_challenger_that_raises_changes_no_answer_and_is_counted(
-    settings: Settings, shadowed: Settings, record: dict[str, Any]
+    settings: Settings, misbehaving: Callable[[Callable[[], None]], Settings], record: dict[str, Any]
 ) -> None:
     with serving(settings) as client:
         expected, _ = timed_answers(client, record)
-    with serving(shadowed, fail) as client:
+    failing = misbehaving(fail)
+    with serving(failing) as client:
         answers, _ = timed_answers(client, record)
         eventually(lambda: sample(client, "shadow_errors_total", version=CHALLENGER) == REQUESTS)
         assert sample(client, "shadow_predictions_total", version=CHALLENGER) == 0
     assert answers == expected
-    entries = [json.loads(line) for line in shadowed.inference_log.read_text().splitlines()]
+    entries = [json.loads(line) for line in failing.inference_log.read_text().splitlines()]
     assert not [entry for entry in entries if "role" in entry]
     assert len(entries) == 2 * REQUESTS  # both apps' champion entries, in the one log
 
 
 def test_a_challenger_that_hangs_delays_no_answer_and_its_overflow_is_dropped(
-    settings: Settings, shadowed: Settings, record: dict[str, Any]
+    settings: Settings, misbehaving: Callable[[Callable[[], None]], Settings], record: dict[str, Any]
 ) -> None:
     with serving(settings) as client:
         expected, alone = timed_answers(client, record)
-    with serving(replace(shadowed, shadow_queue_requests=4), sleep) as client:
+    with serving(replace(misbehaving(sleep), shadow_queue_requests=4)) as client:
         answers, shadowed_seconds = timed_answers(client, record)
         dropped = sample(client, "shadow_dropped_total")
     assert answers == expected
@@ -201,5 +232,18 @@ def test_a_challenger_that_cannot_load_leaves_the_service_ready(
     with TestClient(create_app(broken)) as client:
         assert client.get("/ready").status_code == 200
         assert client.post("/predict", json=record).status_code == 200
-        eventually(lambda: sample(client, "shadow_load_failures_total") >= 2)  # and it keeps trying
+        # and it keeps trying
+        eventually(lambda: sample(client, "shadow_load_failures_total") >= 2, LOAD_WITHIN)
         assert client.get("/model").json()["shadow"] is None
+
+
+def test_a_challenger_that_is_the_champion_is_not_shadowed(
+    settings: Settings, record: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    itself = replace(settings, shadow_model_uri=settings.model_uri, shadow_model_version="8")
+    with caplog.at_level("INFO"), TestClient(create_app(itself)) as client:
+        eventually(lambda: "it is the champion" in caplog.text, LOAD_WITHIN)  # its process loaded it
+        assert client.post("/predict", json=record).status_code == 200
+        assert client.get("/model").json()["shadow"] is None
+    entries = [json.loads(line) for line in itself.inference_log.read_text().splitlines()]
+    assert [entry.get("role") for entry in entries] == [None]  # the champion's entry only

@@ -5,7 +5,7 @@ the image runs gunicorn with uvicorn workers). The model is loaded once, at star
 again every few seconds until that succeeds), and predicts in a thread of its own, for the requests queued
 together (batcher.py). What an answer holds is the task's (task.py). With API_KEYS_FILE set, the two
 prediction endpoints require an API key (auth.py). With SHADOW_MODEL_URI set, a challenger predicts every
-request after the champion has answered it, off the request path (shadow.py).
+request after the champion has answered it, in a process of its own (shadow.py).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ..contract import load_contract
 from ..features import FEATURES, PERSONAL_FEATURES, TASK
 from .auth import ApiKeys
 from .batcher import MicroBatcher, PredictionFailed, Rows
+from .challenger import Challenger
 from .inference_log import InferenceLog
 from .metrics import LimitBodySize, Metrics, RecordRequests, ShadowMetrics, serve_metrics
 from .model_store import LoadedModel, ModelStore
@@ -87,12 +88,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     shadow = (
         Shadow(
-            predict_rows,
-            inference_log,
+            Challenger(
+                settings.shadow_model_uri,
+                contract.model.name,
+                settings.shadow_model_version,
+                predict_rows,
+                settings.inference_log,
+                personal,
+                max_rows=settings.batch_max_rows,
+                batch_wait=settings.shadow_batch_wait_ms / 1000,
+                retry_seconds=settings.load_retry_seconds,
+            ),
             ShadowMetrics(metrics.registry),
             queue_requests=settings.shadow_queue_requests,
-            max_rows=settings.batch_max_rows,
-            batch_wait=settings.shadow_batch_wait_ms / 1000,
         )
         if settings.shadow_model_uri
         else None
@@ -112,13 +120,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.sleep(settings.load_retry_seconds)
         champion_loaded.set()
 
-    async def load_shadow(shadow: Shadow, uri: str) -> None:
-        """Load the challenger once the champion is loaded, retrying like it: never holding up /ready."""
+    async def start_shadow(shadow: Shadow) -> None:
+        """Start the challenger once the champion is loaded (it loads, and retries, in its own process)."""
         await champion_loaded.wait()
         assert store.loaded is not None
-        arguments = (uri, contract.model.name, settings.shadow_model_version, store.loaded)
-        while not await asyncio.get_running_loop().run_in_executor(None, shadow.load, *arguments):
-            await asyncio.sleep(settings.load_retry_seconds)
+        await asyncio.get_running_loop().run_in_executor(None, shadow.start, store.loaded)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -131,9 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         retrying = None if load_model() else asyncio.create_task(keep_trying())  # before accepting
         if retrying is None:
             champion_loaded.set()
-        shadowing = None
-        if shadow is not None and settings.shadow_model_uri:
-            shadowing = asyncio.create_task(load_shadow(shadow, settings.shadow_model_uri))
+        shadowing = None if shadow is None else asyncio.create_task(start_shadow(shadow))
         yield
         for loading in (retrying, shadowing):
             if loading is not None:
@@ -303,7 +307,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def shadowed(shadow: Shadow | None) -> dict[str, str] | None:
     """The challenger predicting in the champion's shadow, for /model: None when there is none (yet)."""
-    loaded = shadow.store.loaded if shadow is not None and shadow.active else None
+    loaded = None if shadow is None else shadow.loaded
     return None if loaded is None else {"name": loaded.name, "version": loaded.version, "uri": loaded.uri}
 
 

@@ -45,10 +45,6 @@ class InferenceLog:
             asyncio.get_running_loop().call_later(self.flush_every, self._hand_over)
         self._buffer.extend(entries)
 
-    def record_from_thread(self, entries: list[dict[str, Any]]) -> None:
-        """Queue entries for the writer from any thread (the shadow's), written together as they are."""
-        self._queue.put(entries)
-
     def close(self) -> None:
         """Write what is buffered, then stop."""
         if self._thread.is_alive():
@@ -65,8 +61,13 @@ class InferenceLog:
         with self.path.open("a", encoding="utf-8") as log:
             while (entries := self._queue.get()) is not _STOP:
                 try:
-                    protected = (self.personal.protect(entry) for entry in entries)
-                    log.write("".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in protected))
+                    log.write(json_lines(entries, self.personal))
                     log.flush()
                 except Exception as error:  # a full disk, a bad entry: the writer outlives it, and says it
                     logger.error("inference log: %d entries not written: %s", len(entries), error)
+
+
+def json_lines(entries: list[dict[str, Any]], personal: PersonalData) -> str:
+    """The entries as the log's lines, personal features protected: one `write()` of them is atomic."""
+    protected = (personal.protect(entry) for entry in entries)
+    return "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in protected)

@@ -7,6 +7,7 @@ as `_common`.
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
@@ -108,3 +109,18 @@ class OtherWork:
         ours = own_cpu_ticks()
         other = (busy - self._busy) - (ours - self._ours)
         return max(other, 0) / max(all_ - self._all, 1)
+
+
+def service_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every serving benchmark shares: the project, how gunicorn serves its app, the payloads."""
+    parser.add_argument("project", type=Path, help="a generated project with a registered @champion")
+    parser.add_argument(
+        "--app", default="customer_churn.serve.main:app", help="the generated service's app, for gunicorn"
+    )
+    parser.add_argument(
+        "--gunicorn-config",
+        default="python:customer_churn.serve.gunicorn_conf",
+        help="the generated service's gunicorn settings, as the image passes them",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of each server (default 2)")
+    parser.add_argument("--payloads", type=int, default=100, help="distinct bodies, from the test set")

@@ -35,7 +35,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from _common import OtherWork, idle_share, wait_for_quiet, write_section
+from _common import OtherWork, idle_share, service_arguments, wait_for_quiet, write_section
 from bench_serve import (
     DOCS,
     Load,
@@ -364,22 +364,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("project", type=Path, help="a generated project with a registered @champion")
+    service_arguments(parser)
     parser.add_argument("--model-uri", help="the model served (default: models:/<model>@champion)")
     parser.add_argument(
         "--shadow-model-uri",
         help="the challenger (default: @challenger, @previous or the newest version not the champion)",
     )
-    parser.add_argument(
-        "--app", default="customer_churn.serve.main:app", help="the generated service's app, for gunicorn"
-    )
-    parser.add_argument(
-        "--gunicorn-config",
-        default="python:customer_churn.serve.gunicorn_conf",
-        help="the generated service's gunicorn settings, as the image passes them",
-    )
-    parser.add_argument("--workers", type=int, default=2, help="worker processes of BentoML and ours")
-    parser.add_argument("--payloads", type=int, default=100, help="distinct bodies, from the test set")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of untimed load first (default 5)")
     parser.add_argument("--seconds", type=int, default=20, help="seconds of each load (default 20)")
     parser.add_argument(

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _common import idle_share, wait_for_quiet, write_section
+from _common import idle_share, service_arguments, wait_for_quiet, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -737,24 +737,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("project", type=Path, help="a generated project with a registered @champion")
+    service_arguments(parser)
     parser.add_argument("--model-uri", default="models:/customer_churn@champion")
-    parser.add_argument(
-        "--app", default="customer_churn.serve.main:app", help="the generated service's app, for gunicorn"
-    )
-    parser.add_argument(
-        "--gunicorn-config",
-        default="python:customer_churn.serve.gunicorn_conf",
-        help="the generated service's gunicorn settings, as the image passes them",
-    )
-    parser.add_argument("--workers", type=int, default=2, help="the generated service's workers (default 2)")
     parser.add_argument(
         "--calls", type=int, default=150, help="in-process predictions per timing (default 150)"
     )
     parser.add_argument(
         "--ceiling-seconds", type=int, default=10, help="2 processes predicting, for the ceiling (0: skip)"
     )
-    parser.add_argument("--payloads", type=int, default=100, help="distinct bodies, from the test set")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of untimed load first (default 3)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds at 1 connection (default 5)")
     parser.add_argument("--round-seconds", type=int, default=2, help="seconds per round (default 2)")

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from _common import wait_for_quiet
+from _common import service_arguments, wait_for_quiet
 from bench_serve import Load, Server, project_env, request, run_wrk, servers, serving
 
 SHADOW_COUNTERS = ("shadow_predictions_total", "shadow_dropped_total", "shadow_errors_total")
@@ -96,12 +96,8 @@ def report(results: dict[str, list[tuple[dict[int, Load], dict[int, float], dict
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("project", type=Path, help="a generated project with a registered @champion")
+    service_arguments(parser)
     parser.add_argument("--model-uri", default="models:/customer_churn@champion")
-    parser.add_argument("--app", default="customer_churn.serve.main:app")
-    parser.add_argument("--gunicorn-config", default="python:customer_churn.serve.gunicorn_conf")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--payloads", type=int, default=100, help="distinct bodies, from the test set")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of both services (default 3)")
     parser.add_argument("--seconds", type=int, default=20, help="seconds per wrk run (default 20)")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8, 16])

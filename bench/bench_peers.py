@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
 from _common import OtherWork, idle_share, service_arguments, wait_for_quiet, write_section
 from bench_serve import (
     DOCS,
@@ -43,7 +42,7 @@ from bench_serve import (
     classes,
     installed,
     ms,
-    project_env,
+    prepared,
     request,
     run,
     run_wrk,
@@ -230,13 +229,8 @@ def aims(bentoml: Measured, off: Sequence[Measured], on: Sequence[Measured]) -> 
 
 
 def collect(args: argparse.Namespace, workdir: Path) -> str:
-    project: Path = args.project.resolve()
+    project, wrk, env, contract = prepared(args.project)
     python = project / ".venv" / "bin" / "python"
-    if not python.exists() or not (project / "mlflow.db").exists():
-        sys.exit(f"{project} needs `make setup`, `make repro` and `make promote` first")
-    wrk = shutil.which("wrk") or sys.exit("wrk is not on PATH: apt-get install -y wrk")
-    env = project_env(project)
-    contract = yaml.safe_load((project / "model_contract.yaml").read_text(encoding="utf-8"))
     name = contract["model"]["name"]
     args.model_uri = args.model_uri or f"models:/{name}@champion"
     champion, other = registry(project, env, name)

@@ -670,14 +670,20 @@ def rows_per_call(port: int) -> float | None:
     return float(found["sum"]) / float(found["count"])
 
 
-def collect(args: argparse.Namespace, workdir: Path) -> str:
-    project: Path = args.project.resolve()
-    python = project / ".venv" / "bin" / "python"
-    if not python.exists() or not (project / "mlflow.db").exists():
-        sys.exit(f"{project} needs `uv sync`, `uv run dvc repro` and `make promote` first")
+def prepared(project: Path) -> tuple[Path, str, dict[str, str], dict[str, Any]]:
+    """The project (resolved), wrk, the project's environment and its contract; exits naming what is
+    missing."""
+    project = project.resolve()
+    if not (project / ".venv" / "bin" / "python").exists() or not (project / "mlflow.db").exists():
+        sys.exit(f"{project} needs `make setup`, `make repro` and `make promote` first")
     wrk = shutil.which("wrk") or sys.exit("wrk is not on PATH: apt-get install -y wrk")
-    env = project_env(project)
     contract = yaml.safe_load((project / "model_contract.yaml").read_text(encoding="utf-8"))
+    return project, wrk, project_env(project), contract
+
+
+def collect(args: argparse.Namespace, workdir: Path) -> str:
+    project, wrk, env, contract = prepared(args.project)
+    python = project / ".venv" / "bin" / "python"
     idle = wait_for_quiet(args.wait_quiet)
     ceiling = None
     if args.ceiling_seconds:

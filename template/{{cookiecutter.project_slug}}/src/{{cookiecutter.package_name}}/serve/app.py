@@ -94,7 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.shadow_model_version,
                 predict_rows,
                 settings.inference_log,
-                personal,
                 max_rows=settings.batch_max_rows,
                 batch_wait=settings.shadow_batch_wait_ms / 1000,
                 retry_seconds=settings.load_retry_seconds,

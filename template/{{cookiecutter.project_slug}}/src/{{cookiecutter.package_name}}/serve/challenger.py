@@ -26,7 +26,6 @@ from typing import Any
 from .. import task
 from .inference_log import json_lines
 from .model_store import ModelStore
-from .personal import PersonalData
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +45,6 @@ class Challenger:
     fallback_version: str
     predict: Callable[[ModelStore], Callable[[Rows], Answers]]  # the champion's (app.py's predict_rows)
     inference_log: Path
-    personal: PersonalData
     max_rows: int
     batch_wait: float
     retry_seconds: float
@@ -110,7 +108,7 @@ def run(
     predict = challenger.predict(store)
     with challenger.inference_log.open("a", encoding="utf-8") as log:
         while (batch := gather(requests, stopping, challenger.max_rows, challenger.batch_wait)) is not None:
-            report.send(predict_batch(predict, loaded.version, batch, log, challenger.personal))
+            report.send(predict_batch(predict, loaded.version, batch, log))
 
 
 def carry_on(stopping: Event) -> bool:
@@ -148,7 +146,7 @@ def gather(
 
 
 def predict_batch(
-    predict: Callable[[Rows], Answers], version: str, batch: list[Followed], log: Any, personal: PersonalData
+    predict: Callable[[Rows], Answers], version: str, batch: list[Followed], log: Any
 ) -> Predicted | Failed:
     rows = [row for followed in batch for row in followed.rows]
     try:
@@ -172,7 +170,7 @@ def predict_batch(
             )
         start += len(followed.rows)
     try:  # one write per call, to a file opened for appending: lines of several processes do not interleave
-        log.write(json_lines(entries, personal))
+        log.write(json_lines(entries))  # no features: the champion's entry of each request holds them
         log.flush()
     except OSError as error:
         logger.error("inference log: %d shadow entries not written: %s", len(entries), error)

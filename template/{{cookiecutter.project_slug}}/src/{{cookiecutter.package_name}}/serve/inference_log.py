@@ -67,7 +67,7 @@ class InferenceLog:
                     logger.error("inference log: %d entries not written: %s", len(entries), error)
 
 
-def json_lines(entries: list[dict[str, Any]], personal: PersonalData) -> str:
+def json_lines(entries: list[dict[str, Any]], personal: PersonalData | None = None) -> str:
     """The entries as the log's lines, personal features protected: one `write()` of them is atomic."""
-    protected = (personal.protect(entry) for entry in entries)
+    protected = entries if personal is None else (personal.protect(entry) for entry in entries)
     return "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in protected)

@@ -112,7 +112,8 @@ class OtherWork:
 
 
 def service_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every serving benchmark shares: the project, how gunicorn serves its app, the payloads."""
+    """The options every serving benchmark shares: the project, how gunicorn serves its app, the payloads,
+    the waits."""
     parser.add_argument("project", type=Path, help="a generated project with a registered @champion")
     parser.add_argument(
         "--app", default="customer_churn.serve.main:app", help="the generated service's app, for gunicorn"
@@ -124,3 +125,10 @@ def service_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=int, default=2, help="worker processes of each server (default 2)")
     parser.add_argument("--payloads", type=int, default=100, help="distinct bodies, from the test set")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=600,
+        help="seconds to wait for 5 s with the CPUs 90%% idle before starting (default 600)",
+    )
+    parser.add_argument("--start-timeout", type=float, default=180, help="seconds a server has to be ready")

@@ -384,13 +384,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="where BentoML's environment is made and kept",
     )
     parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=600,
-        help="seconds to wait for 5 s with the CPUs 90%% idle before starting (default 600)",
-    )
-    parser.add_argument("--start-timeout", type=float, default=180, help="seconds a server has to be ready")
-    parser.add_argument(
         "--write-docs", action="store_true", help=f"write the `{HEADING}` section of the docs"
     )
     return parser.parse_args(argv)

@@ -757,13 +757,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--load", type=int, default=15, help="seconds at 16 connections (default 15)")
     parser.add_argument("--soak", type=int, default=60, help="seconds at 32 connections (default 60)")
     parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=600,
-        help="seconds to wait for 5 s with the CPUs 90%% idle before starting (default 600)",
-    )
-    parser.add_argument("--start-timeout", type=float, default=180, help="seconds a server has to be ready")
-    parser.add_argument(
         "--write-docs", action="store_true", help="write the `## Serving` section of the docs"
     )
     return parser.parse_args(argv)

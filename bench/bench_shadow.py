@@ -102,8 +102,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=20, help="seconds per wrk run (default 20)")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8, 16])
     parser.add_argument("--warmup", type=int, default=5, help="seconds of untimed load first (default 5)")
-    parser.add_argument("--start-timeout", type=float, default=180)
-    parser.add_argument("--wait-quiet", type=float, default=600, help="seconds to wait for a quiet machine")
     parser.add_argument("--wrk", default="wrk")
     return parser.parse_args(argv)
 

@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Start the challenger once the champion is loaded (it loads, and retries, in its own process)."""
         await champion_loaded.wait()
         assert store.loaded is not None
-        await asyncio.get_running_loop().run_in_executor(None, shadow.start, store.loaded)
+        await shadow.start(store.loaded)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await loading
         if shadow is not None:
-            shadow.close()
+            await shadow.close()
         batcher.close()
         inference_log.close()
         if stop_metrics is not None:

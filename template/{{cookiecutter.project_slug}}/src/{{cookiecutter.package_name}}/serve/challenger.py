@@ -1,24 +1,25 @@
 """The challenger's process: shadow.py starts one per worker, which loads the challenger, predicts the
 requests the champion answered, writes its entries to the inference log, and reports what it predicted.
 
-It runs at the lowest CPU priority (nice 19), so on a busy machine the scheduler serves the champion first
-and the challenger falls behind: its queue fills and requests are dropped (counted), never waited for. It
-reports to its worker through a pipe, one small message per call: the worker counts them in its metrics
-(the challenger holds none, so /metrics is the same with one process or gunicorn's workers).
+It runs at the lowest CPU priority (SCHED_IDLE, where Linux has it; else nice 19), so on a busy machine the
+scheduler serves the champion first and the challenger falls behind: it takes no more requests, and its
+worker drops them (counted), never waits for them. Requests come in messages of several, through a pipe,
+and it says when it takes each message; it reports to its worker through another pipe, one small message per
+call: the worker counts them in its metrics (the challenger holds none, so /metrics is the same with one
+process or gunicorn's workers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import queue
 import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing import parent_process
+from functools import partial
 from multiprocessing.connection import Connection
-from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,11 @@ class LoadFailed:
 
 
 @dataclass(frozen=True)
+class Taken:
+    requests: int  # of one message: they no longer wait
+
+
+@dataclass(frozen=True)
 class Predicted:
     version: str
     champion: list[Any]  # the champion's `prediction` of each row
@@ -88,11 +94,10 @@ class Failed:
     rows: int
 
 
-def run(
-    challenger: Challenger, requests: Queue[Followed | None], stopping: Event, report: Connection
-) -> None:
-    """The process: load (retrying), then predict what comes until told to stop or the worker is gone."""
-    os.nice(19)
+def run(challenger: Challenger, requests: Connection, stopping: Event, report: Connection) -> None:
+    """The process: load (retrying), then predict what comes until told to stop or the worker is gone (its
+    end of `requests` closes)."""
+    lowest_priority()
     for stop in (signal.SIGINT, signal.SIGTERM):  # a Ctrl-C, or a stop sent to the group: its worker decides
         signal.signal(stop, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
@@ -107,41 +112,50 @@ def run(
     report.send(Loaded(loaded.name, loaded.version, loaded.uri, loaded.metadata))
     predict = challenger.predict(store)
     with challenger.inference_log.open("a", encoding="utf-8") as log:
-        while (batch := gather(requests, stopping, challenger.max_rows, challenger.batch_wait)) is not None:
+        gathered = partial(gather, requests, stopping, report, challenger.max_rows, challenger.batch_wait)
+        for batch in iter(gathered, None):
             report.send(predict_batch(predict, loaded.version, batch, log))
 
 
-def carry_on(stopping: Event) -> bool:
-    parent = parent_process()
-    return not stopping.is_set() and (parent is None or parent.is_alive())
+def lowest_priority() -> None:
+    """Linux's SCHED_IDLE: the smallest share of a busy CPU (a fifth of nice 19's), and a worker that wakes
+    takes the CPU from it at once, where at nice 19 it may wait for the challenger's slice to end. Nice 19 is
+    what other systems get."""
+    os.nice(19)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+
+def take(requests: Connection, report: Connection) -> list[Followed] | None:
+    """The next message of requests, said taken; None once the worker's end is closed."""
+    try:
+        followed: list[Followed] = requests.recv()
+    except (EOFError, OSError):
+        return None
+    report.send(Taken(len(followed)))
+    return followed
 
 
 def gather(
-    requests: Queue[Followed | None], stopping: Event, max_rows: int, batch_wait: float
+    requests: Connection, stopping: Event, report: Connection, max_rows: int, batch_wait: float
 ) -> list[Followed] | None:
-    """The requests of one call: the first to come, and those queued within `batch_wait` of it, up to
+    """The requests of one call: the first to come, and those that come within `batch_wait` of it, up to
     `max_rows` rows. None once the worker says stop (or is gone)."""
-    first: Followed | None = None
-    while first is None:
-        if not carry_on(stopping):
+    batch: list[Followed] = []
+    while not batch:
+        if stopping.is_set():
             return None
-        try:
-            first = requests.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            continue
-        if first is None:  # the worker's stop
-            return None
-    batch, rows = [first], len(first.rows)
+        if requests.poll(POLL_SECONDS):  # a message, or the end
+            if (first := take(requests, report)) is None:
+                return None
+            batch = first
+    rows = sum(len(followed.rows) for followed in batch)
     deadline = time.monotonic() + batch_wait
-    while rows < max_rows and (remaining := deadline - time.monotonic()) > 0:
-        try:
-            following = requests.get(timeout=remaining)
-        except queue.Empty:
-            break
-        if following is None:
-            break
-        batch.append(following)
-        rows += len(following.rows)
+    while rows < max_rows and (remaining := deadline - time.monotonic()) > 0 and requests.poll(remaining):
+        if (following := take(requests, report)) is None:
+            break  # predicted first; the next gather ends
+        batch += following
+        rows += sum(len(followed.rows) for followed in following)
     return batch
 
 

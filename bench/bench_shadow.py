@@ -45,8 +45,8 @@ def counters(port: int) -> dict[str, float]:
 
 
 def wait_for_shadow(service: Server, port: int, log: Path, workers: int, timeout: float) -> None:
-    """Until every worker's challenger has loaded (its process imports MLflow first, at nice 19: seconds) and
-    the shadow predicts."""
+    """Until every worker's challenger has loaded (its process imports MLflow first, at the lowest priority:
+    seconds) and the shadow predicts."""
     deadline = time.monotonic() + timeout
     while (
         len(re.findall(r"\[shadow \d+\] INFO loaded", log.read_text(errors="replace"))) < workers

@@ -5,6 +5,8 @@ changes neither the champion's answers nor their latency."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
 import sys
 import time
@@ -25,7 +27,9 @@ from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.features import TARGET, TASK
 from {{ cookiecutter.package_name }}.monitor import quality
 from {{ cookiecutter.package_name }}.serve.app import create_app
+from {{ cookiecutter.package_name }}.serve.challenger import Failed, Followed, Taken
 from {{ cookiecutter.package_name }}.serve.settings import Settings
+from {{ cookiecutter.package_name }}.serve.shadow import Reports, framed
 from {{ cookiecutter.package_name }}.stages import prepare, train
 
 CHALLENGER = "8"  # the champion of the `settings` fixture is version "7"
@@ -247,3 +251,29 @@ def test_a_challenger_that_is_the_champion_is_not_shadowed(
         assert client.get("/model").json()["shadow"] is None
     entries = [json.loads(line) for line in itself.inference_log.read_text().splitlines()]
     assert [entry.get("role") for entry in entries] == [None]  # the champion's entry only
+
+
+def test_a_challenger_whose_process_dies_is_no_longer_shadowed(
+    shadowed: Settings, record: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("ERROR"), serving(shadowed) as client:
+        [process] = [child for child in multiprocessing.active_children() if child.name == "shadow"]
+        process.kill()
+        eventually(lambda: client.get("/model").json()["shadow"] is None)
+        assert client.post("/predict", json=record).status_code == 200
+    assert "the challenger's process ended" in caplog.text
+
+
+def test_messages_and_reports_keep_their_frames_however_the_pipe_splits_them() -> None:
+    requests = [Followed("a1", "7", "2026-01-01T00:00:00+00:00", [{"x": 1}], [{"prediction": 0}])]
+    taking, sending = multiprocessing.Pipe(duplex=False)
+    with taking, sending:
+        os.write(sending.fileno(), framed(requests))
+        assert taking.recv() == requests  # what the challenger's process does with each message
+    received: list[Any] = []
+    reports = Reports(received.append, lambda: None)
+    sent = [Taken(1), Failed("8", 2), Taken(3)]
+    data = b"".join(framed(report) for report in sent)
+    for byte in range(len(data)):  # a pipe may hand over any part of a message at a time
+        reports.data_received(data[byte : byte + 1])
+    assert received == sent

@@ -181,10 +181,10 @@ class Shadow:
             self._sending = None
         self._set_aside.clear()
         running.stopping.set()
-        if running.requests is not None:
+        if running.requests is not None and not running.requests.is_closing():
             running.requests.abort()  # what is not written yet is dropped; the process reads to the end
         await asyncio.get_running_loop().run_in_executor(None, stop, running.process)
-        if running.reports is not None:
+        if running.reports is not None and not running.reports.is_closing():  # closed at the process's end
             running.reports.close()
 
     def _ended(self) -> None:
